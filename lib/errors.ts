@@ -1,0 +1,110 @@
+/**
+ * Turns failures into one clear line and an exit code, never a stack trace.
+ *
+ * @module
+ */
+
+import { styleText } from "node:util";
+
+/** A mistake in the command line; exits with code 2. */
+export class UsageError extends Error {
+  /** Makes a usage error with a sentence-case message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Where a network error happened, to name it in the message. */
+export interface NetworkPlace {
+  /** What we were doing. */
+  action: "connect" | "listen";
+  /** The host we used. */
+  host: string;
+  /** The port we used. */
+  port: number;
+}
+
+/** Explains a network error from `Deno.connect` or `Deno.listen` in one line. */
+export function describeNetworkError(
+  error: unknown,
+  place: NetworkPlace,
+): string {
+  const where = formatAddress(place.host, place.port);
+  if (error instanceof Deno.errors.NotCapable) return describeError(error);
+  if (error instanceof Deno.errors.ConnectionRefused) {
+    return `Connection refused by ${where}: is the server running there, on that port, and listening on an address you can reach?`;
+  }
+  if (error instanceof Deno.errors.AddrInUse) {
+    return `Port ${place.port} on ${place.host} is already in use: stop the other program or choose another --port`;
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return `Cannot listen on ${place.host}: this computer has no such address (use 127.0.0.1 for this computer only, or 0.0.0.0 for every network)`;
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return place.port < 1024
+      ? `Port ${place.port} is privileged (below 1024) and needs administrator rights: choose a port from 1024 to 65535`
+      : `The system refused to ${place.action} on ${where}: permission denied`;
+  }
+  if (error instanceof Deno.errors.TimedOut) {
+    return `Connecting to ${where} timed out: check the address, and that no firewall is in the way`;
+  }
+  if (error instanceof Deno.errors.ConnectionReset) {
+    return `Connection to ${where} was reset by the other side`;
+  }
+  const message = messageOf(error);
+  if (
+    /lookup address|Name or service not known|No address associated/i.test(
+      message,
+    )
+  ) {
+    return `Unknown host "${place.host}": no computer by that name could be found (check the spelling, or use an IP address such as 127.0.0.1)`;
+  }
+  if (/unreachable/i.test(message)) {
+    return `Cannot reach ${where}: the network is unreachable from here`;
+  }
+  return `Cannot ${place.action} on ${where}: ${message}`;
+}
+
+/** Explains any error in one line, including a missing Deno permission. */
+export function describeError(error: unknown): string {
+  if (error instanceof Deno.errors.NotCapable) {
+    return `Missing Deno permission: ${messageOf(error)}`;
+  }
+  return messageOf(error);
+}
+
+/** `host:port`, with brackets around an IPv6 address. */
+export function formatAddress(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Prints `error: <message>` on stderr and exits with `code`. */
+export function exitWithError(message: string, code = 1): never {
+  const label = Deno.stderr.isTerminal() && !Deno.noColor
+    ? styleText("red", "error:")
+    : "error:";
+  console.error(`${label} ${message}`);
+  Deno.exit(code);
+}
+
+/**
+ * Runs a script's `main` and exits 0 when it returns (a read of stdin may
+ * still be waiting). Anything thrown becomes one line on stderr: usage
+ * errors exit 2, everything else 1.
+ */
+export async function runMain(main: () => Promise<void>): Promise<never> {
+  try {
+    await main();
+  } catch (error) {
+    exitWithError(describeError(error), error instanceof UsageError ? 2 : 1);
+  }
+  Deno.exit(0);
+}
+
+function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  // Deno colours some messages; keep only the words.
+  // deno-lint-ignore no-control-regex
+  return text.replace(/\x1b\[[0-9;]*m/g, "").split("\n")[0];
+}

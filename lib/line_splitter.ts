@@ -1,0 +1,150 @@
+/**
+ * Splits a byte stream into `\n`-terminated lines: the framing of chatlab.
+ *
+ * Lines are cut at the byte 0x0A before any decoding. No byte of a multi-byte
+ * UTF-8 character can be 0x0A, so a character split across two reads is
+ * always joined again before it is decoded: nothing is ever garbled.
+ *
+ * @module
+ */
+
+/** The largest message, in bytes of UTF-8, excluding the line end: the lesson's `recv(1024)`. */
+export const MAX_LINE_BYTES = 1024;
+
+/** The most bytes the splitter will see without a line end before it says so. */
+export const MAX_UNTERMINATED_BYTES = 16 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Options for {@linkcode LineSplitter}. */
+export interface LineSplitterOptions {
+  /**
+   * The longest line accepted, in bytes, excluding `\n` (and a `\r` before it).
+   *
+   * @default {1024}
+   */
+  maxLineBytes?: number;
+}
+
+/** A complete line, decoded; invalid UTF-8 has become U+FFFD. */
+export interface LineFrame {
+  /** What kind of frame this is. */
+  kind: "line";
+  /** The line's text, without its line end. */
+  text: string;
+}
+
+/** A line that was longer than the limit; its bytes were dropped, not split. */
+export interface OversizeFrame {
+  /** What kind of frame this is. */
+  kind: "oversize";
+  /** How many bytes the whole line had, excluding its line end. */
+  bytes: number;
+}
+
+/** What {@linkcode LineSplitter.push} gives back. */
+export type Frame = LineFrame | OversizeFrame;
+
+/** Reassembles lines from chunks of bytes, however the network cut them. */
+export class LineSplitter {
+  readonly #maxLineBytes: number;
+  readonly #decoder = new TextDecoder();
+  #parts: Uint8Array[] = [];
+  #partBytes = 0;
+  /** Bytes of the current line seen so far, kept or dropped. */
+  #lineBytes = 0;
+
+  /** Makes a splitter with the given limit. */
+  constructor(options: LineSplitterOptions = {}) {
+    this.#maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    if (!Number.isInteger(this.#maxLineBytes) || this.#maxLineBytes < 1) {
+      throw new RangeError(
+        `Cannot make a line splitter: maxLineBytes must be a positive integer, got "${this.#maxLineBytes}"`,
+      );
+    }
+  }
+
+  /** How many bytes have arrived since the last line end. */
+  get bytesWithoutLineEnd(): number {
+    return this.#lineBytes;
+  }
+
+  /** The longest line accepted, in bytes. */
+  get maxLineBytes(): number {
+    return this.#maxLineBytes;
+  }
+
+  /**
+   * Takes the next chunk and returns the frames it completes. The chunk is
+   * copied where needed, so the caller may reuse its read buffer.
+   */
+  push(chunk: Uint8Array): Frame[] {
+    const frames: Frame[] = [];
+    let start = 0;
+    let end = chunk.indexOf(LF);
+    while (end !== -1) {
+      this.#keep(chunk.subarray(start, end));
+      frames.push(this.#finishLine());
+      start = end + 1;
+      end = chunk.indexOf(LF, start);
+    }
+    if (start < chunk.length) this.#keep(chunk.subarray(start).slice());
+    return frames;
+  }
+
+  /**
+   * Ends the current line without a line end (the stream ended, or the peer
+   * is one of the lesson's programs that never send `\n`). Returns `null`
+   * when nothing was pending.
+   */
+  flush(): Frame | null {
+    if (this.#lineBytes === 0) return null;
+    return this.#finishLine();
+  }
+
+  #keep(bytes: Uint8Array): void {
+    this.#lineBytes += bytes.length;
+    // Over the limit, keep counting but stop storing: memory stays bounded.
+    if (this.#lineBytes > this.#maxLineBytes + 1) {
+      this.#parts = [];
+      this.#partBytes = 0;
+      return;
+    }
+    if (bytes.length > 0) {
+      this.#parts.push(bytes);
+      this.#partBytes += bytes.length;
+    }
+  }
+
+  #finishLine(): Frame {
+    let bytes = this.#lineBytes;
+    const line = this.#takeParts();
+    this.#lineBytes = 0;
+    const hasCr = line !== null && line.length > 0 &&
+      line[line.length - 1] === CR;
+    if (hasCr) bytes -= 1;
+    if (line === null || bytes > this.#maxLineBytes) {
+      return { kind: "oversize", bytes };
+    }
+    const text = this.#decoder.decode(hasCr ? line.subarray(0, bytes) : line);
+    return { kind: "line", text };
+  }
+
+  /** Joins the stored parts; `null` when the line went over the limit. */
+  #takeParts(): Uint8Array | null {
+    const parts = this.#parts;
+    const size = this.#partBytes;
+    this.#parts = [];
+    this.#partBytes = 0;
+    if (size !== this.#lineBytes) return null;
+    if (parts.length === 1) return parts[0];
+    const line = new Uint8Array(size);
+    let offset = 0;
+    for (const part of parts) {
+      line.set(part, offset);
+      offset += part.length;
+    }
+    return line;
+  }
+}

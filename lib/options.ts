@@ -1,0 +1,242 @@
+/**
+ * The command lines of `server.ts` and `client.ts`, checked before anything
+ * touches the network.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { UsageError } from "./errors.ts";
+import { MAX_LINE_BYTES } from "./line_splitter.ts";
+
+/** The port both scripts use unless told otherwise. */
+export const DEFAULT_PORT = 5555;
+
+/** The address the server binds unless told otherwise: this computer only. */
+export const DEFAULT_HOST = "127.0.0.1";
+
+/** How the two sides talk. */
+export type Mode = "turns" | "chat" | "room";
+
+const MODES: readonly Mode[] = ["turns", "chat", "room"];
+
+/** What `server.ts` was asked to do. */
+export interface ServerOptions {
+  /** Address to bind. */
+  host: string;
+  /** Port to bind; 0 picks a free one. */
+  port: number;
+  /** Take turns, chat freely with one client, or host a room. */
+  mode: Mode;
+  /** The server operator's name in a room. */
+  name: string;
+  /** The longest message accepted, in bytes. */
+  maxLineBytes: number;
+  /** Print the help text and exit. */
+  help: boolean;
+}
+
+/** What `client.ts` was asked to do. */
+export interface ClientOptions {
+  /** Address or name of the server. */
+  host: string;
+  /** Port of the server. */
+  port: number;
+  /** Take turns, or chat freely (with one person or a room). */
+  mode: Mode;
+  /** Name to join a room with; implies room mode. */
+  name?: string;
+  /** The longest message accepted, in bytes. */
+  maxLineBytes: number;
+  /** Print the help text and exit. */
+  help: boolean;
+}
+
+/** `server.ts --help`. */
+export const SERVER_HELP =
+  `Usage: server.ts [--host HOST] [--port PORT] [--mode turns|chat|room]
+
+Waits for a client and chats with it (the lesson's server).
+
+Options:
+  --host HOST        address to listen on (default ${DEFAULT_HOST}: this computer
+                     only; use 0.0.0.0 so other computers can connect)
+  --port PORT        port to listen on, 0-65535 (default ${DEFAULT_PORT}; 0 picks a free one)
+  --mode MODE        turns: take turns, client speaks first (default)
+                     chat:  both sides send whenever they want
+                     room:  many clients in one room (same as --room)
+  --room             same as --mode room
+  --name NAME        your name in the room (default "host")
+  --max-line-bytes N longest message in bytes (default ${MAX_LINE_BYTES})
+  -h, --help         show this help`;
+
+/** `client.ts --help`. */
+export const CLIENT_HELP =
+  `Usage: client.ts [--host HOST] [--port PORT] [--mode turns|chat] [--name NAME]
+       client.ts HOST PORT
+
+Connects to a chat server (the lesson's client).
+
+Options:
+  --host HOST        server address or name (default ${DEFAULT_HOST})
+  --port PORT        server port, 1-65535 (default ${DEFAULT_PORT})
+  --mode MODE        turns: take turns, you speak first (default)
+                     chat:  send whenever you want
+  --name NAME        join a room with this name (implies a room chat)
+  --max-line-bytes N longest message in bytes (default ${MAX_LINE_BYTES})
+  -h, --help         show this help`;
+
+const COMMON = {
+  host: { type: "string" },
+  port: { type: "string", short: "p" },
+  mode: { type: "string", short: "m" },
+  name: { type: "string" },
+  "max-line-bytes": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Reads `server.ts`'s arguments; throws {@linkcode UsageError} on a mistake. */
+export function parseServerOptions(args: string[]): ServerOptions {
+  const { values, positionals } = parseStrictly(args, {
+    ...COMMON,
+    room: { type: "boolean" },
+  });
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `Unexpected argument "${positionals[0]}" (see --help)`,
+    );
+  }
+  const mode = values.room ? "room" : parseMode(values.mode);
+  return {
+    host: parseHost(values.host ?? DEFAULT_HOST),
+    port: parsePort(values.port ?? String(DEFAULT_PORT), { allowZero: true }),
+    mode,
+    name: values.name ?? "host",
+    maxLineBytes: parseMaxLineBytes(values["max-line-bytes"]),
+    help: values.help ?? false,
+  };
+}
+
+/** Reads `client.ts`'s arguments; throws {@linkcode UsageError} on a mistake. */
+export function parseClientOptions(args: string[]): ClientOptions {
+  const { values, positionals } = parseStrictly(args, COMMON);
+  if (positionals.length > 2) {
+    throw new UsageError(
+      `Unexpected argument "${positionals[2]}" (see --help)`,
+    );
+  }
+  const [hostArg, portArg] = positionals;
+  if (hostArg !== undefined && values.host !== undefined) {
+    throw new UsageError("Give the host either as HOST or as --host, not both");
+  }
+  if (portArg !== undefined && values.port !== undefined) {
+    throw new UsageError("Give the port either as PORT or as --port, not both");
+  }
+  const mode = parseMode(values.mode);
+  if (mode === "room") {
+    throw new UsageError(
+      "The client has no room mode: use --mode chat --name NAME to join a room",
+    );
+  }
+  return {
+    host: parseHost(hostArg ?? values.host ?? DEFAULT_HOST),
+    port: parsePort(portArg ?? values.port ?? String(DEFAULT_PORT), {
+      allowZero: false,
+    }),
+    mode: values.name !== undefined ? "chat" : mode,
+    name: values.name,
+    maxLineBytes: parseMaxLineBytes(values["max-line-bytes"]),
+    help: values.help ?? false,
+  };
+}
+
+/** Options for {@linkcode parsePort}. */
+export interface ParsePortOptions {
+  /**
+   * Whether 0 ("pick a free port") is allowed.
+   *
+   * @default {false}
+   */
+  allowZero?: boolean;
+}
+
+/** Checks a port: digits only, 0 (when allowed) or 1 to 65535. */
+export function parsePort(
+  text: string,
+  options: ParsePortOptions = {},
+): number {
+  const lowest = options.allowZero ? 0 : 1;
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= lowest && port <= 65535)) {
+    throw new UsageError(
+      `Invalid port "${text}": use a whole number from ${lowest} to 65535`,
+    );
+  }
+  return port;
+}
+
+/**
+ * Checks a host. A name or IPv6 address passes as it is; something shaped
+ * like an IPv4 address must be a real one (the lesson's own example,
+ * "123.456.789.123", is not).
+ */
+export function parseHost(text: string): string {
+  const host = text.startsWith("[") && text.endsWith("]")
+    ? text.slice(1, -1)
+    : text;
+  if (host === "" || /\s/.test(host)) {
+    throw new UsageError(`Invalid host "${text}": give a name or an address`);
+  }
+  if (/^[\d.]+$/.test(host)) {
+    const parts = host.split(".");
+    const bad = parts.length !== 4
+      ? "it needs four numbers separated by dots"
+      : parts.find((part) => part === "" || Number(part) > 255) !== undefined
+      ? "each of its four numbers must be from 0 to 255"
+      : null;
+    if (bad) throw new UsageError(`Invalid IPv4 address "${text}": ${bad}`);
+  }
+  return host;
+}
+
+function parseMode(text: string | undefined): Mode {
+  if (text === undefined) return "turns";
+  if (!(MODES as readonly string[]).includes(text)) {
+    throw new UsageError(
+      `Invalid mode "${text}": use one of ${MODES.join(", ")}`,
+    );
+  }
+  return text as Mode;
+}
+
+function parseMaxLineBytes(text: string | undefined): number {
+  if (text === undefined) return MAX_LINE_BYTES;
+  const value = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1)) {
+    throw new UsageError(
+      `Invalid --max-line-bytes "${text}": use a whole number of bytes, 1 or more`,
+    );
+  }
+  return value;
+}
+
+type OptionSpecs = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
+function parseStrictly<T extends OptionSpecs>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(explainParseError(error));
+  }
+}
+
+function explainParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = message.match(/Unknown option '([^']+)'/);
+  if (unknown) return `Unknown option "${unknown[1]}" (see --help)`;
+  const missing = message.match(
+    /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/,
+  );
+  if (missing) return `Option "${missing[1]}" needs a value (see --help)`;
+  return `${message.split(".")[0]} (see --help)`;
+}

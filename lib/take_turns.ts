@@ -1,0 +1,88 @@
+/**
+ * The lesson's chat: each side in turn reads a line from the keyboard, sends
+ * it, then waits for the other's message and prints `Received: <text>`.
+ *
+ * @module
+ */
+
+import { LineReader } from "./line_reader.ts";
+import { encodeMessage, tooLongText } from "./message.ts";
+import { MAX_LINE_BYTES } from "./line_splitter.ts";
+import { writeAll } from "./write_all.ts";
+
+/** The prompt shown before each message, only when stdin is a terminal. */
+export const PROMPT = "You: ";
+
+/** Why a take-turns chat ended. */
+export type TakeTurnsEnd = "input ended" | "peer closed";
+
+/** Options for {@linkcode takeTurns}. */
+export interface TakeTurnsOptions {
+  /** Whether this side sends the first message (the client does). */
+  speakFirst: boolean;
+  /**
+   * The longest message sent or received, in bytes.
+   *
+   * @default {1024}
+   */
+  maxLineBytes?: number;
+}
+
+/** Chats over `conn`, taking turns, until either side stops. */
+export async function takeTurns(
+  conn: Deno.Conn,
+  options: TakeTurnsOptions,
+): Promise<TakeTurnsEnd> {
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+  const keyboard = new LineReader(Deno.stdin, { maxLineBytes });
+  const peer = new LineReader(conn, { maxLineBytes });
+  let myTurn = options.speakFirst;
+  while (true) {
+    if (myTurn) {
+      if (!await sendOneMessage(conn, keyboard, maxLineBytes)) {
+        return "input ended";
+      }
+    } else {
+      if (!await receiveOneMessage(peer, maxLineBytes)) return "peer closed";
+    }
+    myTurn = !myTurn;
+  }
+}
+
+/** Reads lines from the keyboard until one fits, and sends it. */
+async function sendOneMessage(
+  conn: Deno.Conn,
+  keyboard: LineReader,
+  maxLineBytes: number,
+): Promise<boolean> {
+  while (true) {
+    if (Deno.stdin.isTerminal()) await writeAll(Deno.stdout, PROMPT_BYTES);
+    const frame = await keyboard.readFrame();
+    if (frame === null) return false;
+    if (frame.kind === "oversize") {
+      console.error(`error: ${tooLongText(frame.bytes, maxLineBytes)}`);
+      continue;
+    }
+    await writeAll(conn, encodeMessage(frame.text, maxLineBytes));
+    return true;
+  }
+}
+
+/** Waits for the other side's message and prints it. */
+async function receiveOneMessage(
+  peer: LineReader,
+  maxLineBytes: number,
+): Promise<boolean> {
+  const frame = await peer.readMessage();
+  if (frame === null) return false;
+  if (frame.kind === "oversize") {
+    console.log(
+      `(The other side sent ${frame.bytes} bytes in one message; the limit is ${maxLineBytes} bytes, so it was dropped.)`,
+    );
+  } else {
+    console.log(`Received: ${frame.text}`);
+  }
+  return true;
+}
+
+const PROMPT_BYTES = new TextEncoder().encode(PROMPT);

@@ -1,0 +1,45 @@
+#!/usr/bin/env -S deno run --allow-net
+// The lesson's chat server: wait for a client, then take turns sending messages.
+
+import { formatAddress, runMain } from "./lib/errors.ts";
+import { onInterrupt } from "./lib/interrupt.ts";
+import { listenOn } from "./lib/network.ts";
+import { parseServerOptions, SERVER_HELP } from "./lib/options.ts";
+import { takeTurns } from "./lib/take_turns.ts";
+
+async function main() {
+  const options = parseServerOptions(Deno.args);
+  if (options.help) return console.log(SERVER_HELP);
+
+  // serverSock.bind((host, port)) and serverSock.listen(1)
+  const listener = listenOn(options.host, options.port);
+  const port = listener.addr.port;
+  console.log(`Listening on ${formatAddress(options.host, port)}`);
+  if (options.host === "0.0.0.0" || options.host === "::") {
+    console.log(
+      `Listening on every network: other computers can connect to this computer's address, port ${port}`,
+    );
+  }
+
+  // client, address = serverSock.accept(); one client only, so stop listening.
+  const conn = await listener.accept();
+  listener.close();
+  conn.setNoDelay(true);
+  onInterrupt(() => conn.close());
+  console.log(
+    `Connected to ${
+      formatAddress(conn.remoteAddr.hostname, conn.remoteAddr.port)
+    }. They speak first.`,
+  );
+
+  const end = await takeTurns(conn, {
+    speakFirst: false,
+    maxLineBytes: options.maxLineBytes,
+  });
+  if (end === "peer closed") {
+    console.log("The other side closed the connection.");
+  }
+  conn.close();
+}
+
+if (import.meta.main) await runMain(main);

@@ -1,0 +1,217 @@
+/**
+ * Runs real processes for end-to-end tests: chatlab's scripts, the lesson's
+ * Python programs, `nc`. Output is collected line by line so a test can wait
+ * for a line instead of sleeping.
+ *
+ * @module
+ */
+
+/** How long a test waits for an expected line before failing (a hang guard, not a speed check). */
+export const WAIT_MS = 15_000;
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const encoder = new TextEncoder();
+
+/** Options for {@linkcode spawnProcess}. */
+export interface SpawnOptions {
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /**
+   * Working directory.
+   *
+   * @default {the repository root}
+   */
+  cwd?: string;
+}
+
+/** A running process with its stdin open and its output collected. */
+export class RunningProcess implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly stdout: OutputLines;
+  readonly stderr: OutputLines;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #stdinClosed = false;
+
+  constructor(command: string, args: string[], options: SpawnOptions = {}) {
+    this.child = new Deno.Command(command, {
+      args,
+      cwd: options.cwd ?? ROOT,
+      env: { NO_COLOR: "1", ...options.env },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.stdout = new OutputLines(this.child.stdout);
+    this.stderr = new OutputLines(this.child.stderr);
+    this.#stdin = this.child.stdin.getWriter();
+  }
+
+  /** Writes text to the process's stdin. */
+  async write(text: string): Promise<void> {
+    await this.#stdin.write(encoder.encode(text));
+  }
+
+  /** Writes each line followed by `\n`. */
+  async writeLines(...lines: string[]): Promise<void> {
+    await this.write(lines.map((line) => line + "\n").join(""));
+  }
+
+  /** Closes stdin (end of input). */
+  async closeStdin(): Promise<void> {
+    if (this.#stdinClosed) return;
+    this.#stdinClosed = true;
+    await this.#stdin.close().catch(() => {});
+  }
+
+  /** Closes stdin and waits for the exit status and all output. */
+  async finish(): Promise<Deno.CommandStatus> {
+    await this.closeStdin();
+    const status = await withTimeout(this.child.status, "process exit");
+    await Promise.all([this.stdout.done, this.stderr.done]);
+    return status;
+  }
+
+  /** Kills the process if it still runs, and releases everything. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.closeStdin();
+    try {
+      this.child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
+    await this.child.status;
+    await Promise.all([this.stdout.done, this.stderr.done]);
+  }
+}
+
+/** Lines of a process's output, as they arrive. */
+export class OutputLines {
+  readonly lines: string[] = [];
+  readonly done: Promise<void>;
+  #waiters: (() => void)[] = [];
+  #ended = false;
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.done = this.#collect(stream);
+  }
+
+  /** Everything so far, joined with `\n`. */
+  get text(): string {
+    return this.lines.join("\n");
+  }
+
+  /** Waits for a line matching `pattern` and returns it (with its match). */
+  async waitFor(pattern: RegExp | string): Promise<RegExpMatchArray> {
+    const test = typeof pattern === "string"
+      ? new RegExp(escapeRegExp(pattern))
+      : pattern;
+    let seen = 0;
+    const deadline = Date.now() + WAIT_MS;
+    while (true) {
+      for (; seen < this.lines.length; seen++) {
+        const match = this.lines[seen].match(test);
+        if (match) return match;
+      }
+      if (this.#ended) {
+        throw new Error(
+          `Output ended without a line matching ${test}; got:\n${this.text}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `No line matching ${test} within ${WAIT_MS} ms; got:\n${this.text}`,
+        );
+      }
+      await this.#nextChange(deadline - Date.now());
+    }
+  }
+
+  /** Waits until `count` lines have arrived. */
+  async waitForCount(count: number): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    while (this.lines.length < count) {
+      if (this.#ended || Date.now() > deadline) {
+        throw new Error(
+          `Expected ${count} lines, got ${this.lines.length}:\n${this.text}`,
+        );
+      }
+      await this.#nextChange(deadline - Date.now());
+    }
+  }
+
+  #nextChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(ms, 0));
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
+    let partial = "";
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      const parts = (partial + text).split("\n");
+      partial = parts.pop()!;
+      this.lines.push(...parts);
+      this.#wake();
+    }
+    if (partial !== "") this.lines.push(partial);
+    this.#ended = true;
+    this.#wake();
+  }
+}
+
+/** Starts `deno run` on one of chatlab's scripts with the permissions users get. */
+export function runScript(
+  script: "server.ts" | "client.ts",
+  args: string[],
+  options: SpawnOptions = {},
+): RunningProcess {
+  return new RunningProcess(Deno.execPath(), [
+    "run",
+    "--allow-net",
+    script,
+    ...args,
+  ], options);
+}
+
+/** Starts `server.ts` on port 0 and returns it with the port it printed. */
+export async function startServer(
+  args: string[] = [],
+  options: SpawnOptions = {},
+): Promise<{ server: RunningProcess; port: number }> {
+  const server = runScript("server.ts", ["--port", "0", ...args], options);
+  const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
+  return { server, port: Number(match[1]) };
+}
+
+/** Rejects if `promise` takes longer than {@linkcode WAIT_MS}. */
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Timed out waiting for ${what}`)),
+      WAIT_MS,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
