@@ -2,6 +2,8 @@
 // The lesson's chat server: wait for a client, then take turns sending messages.
 
 import { formatAddress, runMain } from "./lib/errors.ts";
+import { chatFreely } from "./lib/full_duplex.ts";
+import { hostRoom } from "./lib/host_room.ts";
 import { onInterrupt } from "./lib/interrupt.ts";
 import { listenOn } from "./lib/network.ts";
 import { parseServerOptions, SERVER_HELP } from "./lib/options.ts";
@@ -11,7 +13,7 @@ async function main() {
   const options = parseServerOptions(Deno.args);
   if (options.help) return console.log(SERVER_HELP);
 
-  // serverSock.bind((host, port)) and serverSock.listen(1)
+  // serverSock.bind((host, port)) and serverSock.listen()
   const listener = listenOn(options.host, options.port);
   const port = listener.addr.port;
   console.log(`Listening on ${formatAddress(options.host, port)}`);
@@ -21,21 +23,23 @@ async function main() {
     );
   }
 
+  // A room serves many clients until Ctrl+C.
+  if (options.mode === "room") return await hostRoom(listener, options);
+
   // client, address = serverSock.accept(); one client only, so stop listening.
   const conn = await listener.accept();
   listener.close();
   conn.setNoDelay(true);
   onInterrupt(() => conn.close());
-  console.log(
-    `Connected to ${
-      formatAddress(conn.remoteAddr.hostname, conn.remoteAddr.port)
-    }. They speak first.`,
-  );
+  const { hostname, port: theirPort } = conn.remoteAddr;
+  console.log(`Connected to ${formatAddress(hostname, theirPort)}.`);
 
-  const end = await takeTurns(conn, {
-    speakFirst: false,
-    maxLineBytes: options.maxLineBytes,
-  });
+  const end = options.mode === "chat"
+    ? await chatFreely(conn, { maxLineBytes: options.maxLineBytes })
+    : await takeTurns(conn, {
+      speakFirst: false,
+      maxLineBytes: options.maxLineBytes,
+    });
   if (end === "peer closed") {
     console.log("The other side closed the connection.");
   }

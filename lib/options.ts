@@ -32,8 +32,28 @@ export interface ServerOptions {
   name: string;
   /** The longest message accepted, in bytes. */
   maxLineBytes: number;
+  /** Room limits, from their flags. */
+  limits: RoomLimits;
   /** Print the help text and exit. */
   help: boolean;
+}
+
+/** The room's limits (see the README's "Limits and security" table). */
+export interface RoomLimits {
+  /** Bytes a client may send without a line end before it is dropped. */
+  maxUnterminatedBytes: number;
+  /** Bytes that may wait for one client before it is dropped. */
+  maxQueueBytes: number;
+  /** Clients at once. */
+  maxClients: number;
+  /** Clients from one address at once. */
+  maxPerAddress: number;
+  /** Flood guard: lines at once and lines per second, or `null` for off. */
+  rateLimit: { burstLines: number; linesPerSecond: number } | null;
+  /** Seconds a new client has to choose a name. */
+  nameTimeoutSeconds: number;
+  /** Seconds of silence before a client is dropped; 0 for never. */
+  idleTimeoutSeconds: number;
 }
 
 /** What `client.ts` was asked to do. */
@@ -68,7 +88,16 @@ Options:
   --room             same as --mode room
   --name NAME        your name in the room (default "host")
   --max-line-bytes N longest message in bytes (default ${MAX_LINE_BYTES})
-  -h, --help         show this help`;
+  -h, --help         show this help
+
+Room limits (each reached one gives that client a one-line reason):
+  --max-unterminated-bytes N  bytes without a line end before dropping (default 16384)
+  --max-queue-bytes N         bytes waiting for a slow reader before dropping it (default 262144)
+  --max-clients N             clients at once (default 100)
+  --max-per-address N         clients from one address at once (default 10)
+  --rate-limit LINES,PER_SEC  lines at once, then lines per second (default 40,5; "off" to disable)
+  --name-timeout SECONDS      time to choose a name (default 60)
+  --idle-timeout SECONDS      silence before a client is dropped (default 3600; 0 = never)`;
 
 /** `client.ts --help`. */
 export const CLIENT_HELP =
@@ -100,6 +129,13 @@ export function parseServerOptions(args: string[]): ServerOptions {
   const { values, positionals } = parseStrictly(args, {
     ...COMMON,
     room: { type: "boolean" },
+    "max-unterminated-bytes": { type: "string" },
+    "max-queue-bytes": { type: "string" },
+    "max-clients": { type: "string" },
+    "max-per-address": { type: "string" },
+    "rate-limit": { type: "string" },
+    "name-timeout": { type: "string" },
+    "idle-timeout": { type: "string" },
   });
   if (positionals.length > 0) {
     throw new UsageError(
@@ -113,6 +149,40 @@ export function parseServerOptions(args: string[]): ServerOptions {
     mode,
     name: values.name ?? "host",
     maxLineBytes: parseMaxLineBytes(values["max-line-bytes"]),
+    limits: {
+      maxUnterminatedBytes: parseCount(
+        values["max-unterminated-bytes"],
+        "--max-unterminated-bytes",
+        16384,
+        1,
+      ),
+      maxQueueBytes: parseCount(
+        values["max-queue-bytes"],
+        "--max-queue-bytes",
+        262144,
+        1,
+      ),
+      maxClients: parseCount(values["max-clients"], "--max-clients", 100, 1),
+      maxPerAddress: parseCount(
+        values["max-per-address"],
+        "--max-per-address",
+        10,
+        1,
+      ),
+      rateLimit: parseRateLimit(values["rate-limit"]),
+      nameTimeoutSeconds: parseCount(
+        values["name-timeout"],
+        "--name-timeout",
+        60,
+        1,
+      ),
+      idleTimeoutSeconds: parseCount(
+        values["idle-timeout"],
+        "--idle-timeout",
+        3600,
+        0,
+      ),
+    },
     help: values.help ?? false,
   };
 }
@@ -210,14 +280,38 @@ function parseMode(text: string | undefined): Mode {
 }
 
 function parseMaxLineBytes(text: string | undefined): number {
-  if (text === undefined) return MAX_LINE_BYTES;
+  return parseCount(text, "--max-line-bytes", MAX_LINE_BYTES, 1);
+}
+
+/** A whole number flag, `lowest` or more. */
+function parseCount(
+  text: string | undefined,
+  flag: string,
+  fallback: number,
+  lowest: number,
+): number {
+  if (text === undefined) return fallback;
   const value = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
-  if (!(value >= 1)) {
+  if (!(value >= lowest)) {
     throw new UsageError(
-      `Invalid --max-line-bytes "${text}": use a whole number of bytes, 1 or more`,
+      `Invalid ${flag} "${text}": use a whole number, ${lowest} or more`,
     );
   }
   return value;
+}
+
+function parseRateLimit(
+  text: string | undefined,
+): RoomLimits["rateLimit"] {
+  if (text === undefined) return { burstLines: 40, linesPerSecond: 5 };
+  if (text === "off") return null;
+  const match = text.match(/^(\d{1,6}),(\d{1,6})$/);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+    throw new UsageError(
+      `Invalid --rate-limit "${text}": use LINES,PER_SECOND such as 40,5, or off`,
+    );
+  }
+  return { burstLines: Number(match[1]), linesPerSecond: Number(match[2]) };
 }
 
 type OptionSpecs = NonNullable<Parameters<typeof parseArgs>[0]>["options"];

@@ -1,0 +1,96 @@
+/**
+ * The lesson's next exercise: send whenever you want. Two loops run side by
+ * side on one thread, one typing and one receiving; no threads are needed.
+ *
+ * @module
+ */
+
+import { ChatConsole } from "./chat_console.ts";
+import { MAX_LINE_BYTES } from "./line_splitter.ts";
+import { LineReader } from "./line_reader.ts";
+import { encodeMessage, tooLongText } from "./message.ts";
+import { sanitize } from "./sanitize.ts";
+import { writeAll } from "./write_all.ts";
+
+/**
+ * How much longer than a sent line a received one may be: the room adds a
+ * `<name> ` prefix, and making text safe can turn one byte into several.
+ */
+const RECEIVE_ALLOWANCE = 4;
+
+/** Why a free-running chat ended. */
+export type ChatEnd = "input ended" | "peer closed" | "disconnected";
+
+/** Options for {@linkcode chatFreely}. */
+export interface ChatFreelyOptions {
+  /**
+   * Put in front of each incoming line: the lesson's `"Received: "` between
+   * two people, nothing in a room (the server names the sender).
+   *
+   * @default {"Received: "}
+   */
+  label?: string;
+  /** A line to send before anything typed (a room name). */
+  firstLine?: string;
+  /**
+   * The longest message sent, in bytes.
+   *
+   * @default {1024}
+   */
+  maxLineBytes?: number;
+}
+
+/** Chats over `conn` until the other side closes it. */
+export async function chatFreely(
+  conn: Deno.Conn,
+  options: ChatFreelyOptions = {},
+): Promise<ChatEnd> {
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+  const label = options.label ?? "Received: ";
+  const screen = new ChatConsole({ maxLineBytes });
+  let inputEnded = false;
+  let disconnected = false;
+
+  const sending = (async () => {
+    if (options.firstLine !== undefined) {
+      await writeAll(conn, encodeMessage(options.firstLine, maxLineBytes));
+    }
+    for await (const frame of screen.typedLines()) {
+      if (frame.kind === "oversize") {
+        screen.show(`(${tooLongText(frame.bytes, maxLineBytes)}.)`);
+        continue;
+      }
+      await writeAll(conn, encodeMessage(frame.text, maxLineBytes));
+      if (/^\/quit\b/i.test(frame.text)) break;
+    }
+    inputEnded = true;
+    // Half-close: the other side sees the end, and we still read its last words.
+    await conn.closeWrite();
+  })();
+  // Sending stops by itself when the connection goes away.
+  sending.catch(() => {});
+
+  const peer = new LineReader(conn, {
+    maxLineBytes: RECEIVE_ALLOWANCE * maxLineBytes + 64,
+  });
+  try {
+    for (let frame; (frame = await peer.readFrame()) !== null;) {
+      if (frame.kind === "oversize") {
+        screen.show(
+          `(A line of ${frame.bytes} bytes arrived; it was too long to show.)`,
+        );
+        continue;
+      }
+      if (frame.text.startsWith("*** Disconnected:")) disconnected = true;
+      screen.show(label + sanitize(frame.text));
+    }
+  } catch {
+    // A reset connection ends the chat like a closed one.
+  }
+  await screen.flush();
+  return disconnected
+    ? "disconnected"
+    : inputEnded
+    ? "input ended"
+    : "peer closed";
+}
