@@ -1,0 +1,143 @@
+/**
+ * A room client written straight from PROTOCOL.md with a bare TCP socket, as
+ * a student's own program would be: connect, send a name line, read lines.
+ *
+ * @module
+ */
+
+import { LineReader } from "../../lib/line_reader.ts";
+import { writeAll } from "../../lib/write_all.ts";
+import { WAIT_MS } from "./process.ts";
+
+const encoder = new TextEncoder();
+
+/** A raw TCP client that collects every line it receives. */
+export class RawClient implements AsyncDisposable {
+  readonly conn: Deno.TcpConn;
+  readonly lines: string[] = [];
+  readonly #reader: LineReader;
+  #reading: Promise<void> | null = null;
+  #ended = false;
+  #wake: (() => void) | null = null;
+
+  private constructor(conn: Deno.TcpConn, maxLineBytes: number) {
+    this.conn = conn;
+    this.#reader = new LineReader(conn, { maxLineBytes });
+  }
+
+  /** Connects to 127.0.0.1:`port` and starts reading. */
+  static async connect(
+    port: number,
+    options: { read?: boolean; maxLineBytes?: number } = {},
+  ): Promise<RawClient> {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const client = new RawClient(conn, options.maxLineBytes ?? 64 * 1024);
+    if (options.read !== false) client.#reading = client.#readAll();
+    return client;
+  }
+
+  /** Connects, sends `name` and waits for the server's hello. */
+  static async join(port: number, name: string): Promise<RawClient> {
+    const client = await RawClient.connect(port);
+    await client.send(name);
+    await client.waitFor(`*** Hello ${name}!`);
+    return client;
+  }
+
+  /** Whether the server has closed the connection. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Sends text exactly as given (add `\n` yourself for a raw fragment). */
+  async sendRaw(text: string | Uint8Array): Promise<void> {
+    await writeAll(
+      this.conn,
+      typeof text === "string" ? encoder.encode(text) : text,
+    );
+  }
+
+  /** Sends each line followed by `\n`, in one write. */
+  async send(...lines: string[]): Promise<void> {
+    await this.sendRaw(lines.map((line) => line + "\n").join(""));
+  }
+
+  /** Waits for a line equal to `line` (a string) or matching `pattern`. */
+  async waitFor(pattern: string | RegExp): Promise<string> {
+    const matches = (line: string) =>
+      typeof pattern === "string"
+        ? line.startsWith(pattern)
+        : pattern.test(line);
+    let seen = 0;
+    const deadline = Date.now() + WAIT_MS;
+    while (true) {
+      for (; seen < this.lines.length; seen++) {
+        if (matches(this.lines[seen])) return this.lines[seen];
+      }
+      if (this.#ended) {
+        throw new Error(
+          `Connection ended before ${pattern}; got:\n${this.lines.join("\n")}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `No line ${pattern} within ${WAIT_MS} ms; got:\n${
+            this.lines.slice(-20).join("\n")
+          }`,
+        );
+      }
+      await this.#nextLine(deadline);
+    }
+  }
+
+  /** Waits until the server closes the connection. */
+  async waitForEnd(): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    while (!this.#ended) {
+      if (Date.now() > deadline) {
+        throw new Error("The server did not close the connection");
+      }
+      await this.#nextLine(deadline);
+    }
+  }
+
+  /** Closes the socket and waits until the reading loop has finished. */
+  async close(): Promise<void> {
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#reading;
+  }
+
+  /** Same as {@linkcode RawClient.close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #nextLine(deadline: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  async #readAll(): Promise<void> {
+    try {
+      for (let frame; (frame = await this.#reader.readFrame()) !== null;) {
+        this.lines.push(
+          frame.kind === "line" ? frame.text : `<oversize ${frame.bytes}>`,
+        );
+        this.#wake?.();
+      }
+    } catch {
+      // Reset or closed by us: the stream is over either way.
+    }
+    this.#ended = true;
+    this.#wake?.();
+  }
+}
