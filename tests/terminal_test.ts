@@ -1,0 +1,75 @@
+import { assertEquals, assertOk } from "./support/assert.ts";
+import { RunningProcess, startServer, WAIT_MS } from "./support/process.ts";
+
+const HAS_TMUX =
+  new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
+    .outputSync().success;
+
+/** Runs tmux with `args` and returns its stdout. */
+async function tmux(...args: string[]): Promise<string> {
+  const { stdout, success } = await new Deno.Command("tmux", { args }).output();
+  assertOk(success, `tmux ${args.join(" ")} failed`);
+  return new TextDecoder().decode(stdout);
+}
+
+/** Waits until the pane's screen satisfies `check`; returns its lines. */
+async function waitForScreen(
+  session: string,
+  check: (lines: string[]) => boolean,
+): Promise<string[]> {
+  const deadline = Date.now() + WAIT_MS;
+  while (true) {
+    const lines = (await tmux("capture-pane", "-p", "-t", session)).split("\n")
+      .map((line) => line.trimEnd()).filter((line) => line !== "");
+    if (check(lines)) return lines;
+    if (Date.now() > deadline) {
+      throw new Error(`Screen never matched; it shows:\n${lines.join("\n")}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test({
+  name:
+    "chat client in a terminal prints incoming lines above the half-typed input",
+  ignore: !HAS_TMUX,
+  async fn() {
+    const { server, port } = await startServer(["--mode", "chat"]);
+    await using _server: RunningProcess = server;
+    const session = `chatlab-test-${Deno.pid}`;
+    await tmux(
+      "new-session",
+      "-d",
+      "-s",
+      session,
+      "-x",
+      "100",
+      "-y",
+      "20",
+      `${Deno.execPath()} run --allow-net client.ts --port ${port} --mode chat`,
+    );
+    try {
+      await waitForScreen(session, (lines) => lines.at(-1) === "You:");
+      await server.stdout.waitFor(/^Connected to /);
+      await tmux("send-keys", "-t", session, "-l", "half typ");
+      await waitForScreen(session, (lines) => lines.at(-1) === "You: half typ");
+
+      await server.writeLines("an incoming line");
+      const screen = await waitForScreen(
+        session,
+        (lines) => lines.includes("Received: an incoming line"),
+      );
+      // The message sits on its own line, and the input is redrawn under it.
+      assertEquals(screen.slice(-2), [
+        "Received: an incoming line",
+        "You: half typ",
+      ]);
+
+      await tmux("send-keys", "-t", session, "-l", "ed");
+      await tmux("send-keys", "-t", session, "Enter");
+      await server.stdout.waitFor("Received: half typed");
+    } finally {
+      await tmux("kill-session", "-t", session).catch(() => {});
+    }
+  },
+});
