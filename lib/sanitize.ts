@@ -36,6 +36,14 @@
  */
 export const MAX_MARKS_PER_BASE = 8;
 
+/**
+ * The most UTF-8 bytes {@linkcode sanitize} makes of each byte received:
+ * U+0080–U+009F and U+061C take 2 bytes and become 8 (`<U+009B>`); a C0
+ * control becomes 2, an invalid byte 3 (U+FFFD). A reader of relayed lines
+ * allows lines this many times longer (plus the room's prefix).
+ */
+export const MAX_EXPANSION = 4;
+
 /** ESC, which starts every escape sequence; shown as `^[`. */
 export const ESC = "\x1b";
 /** The 8-bit CSI, a C1 control that acts like `ESC [`; shown as `<U+009B>`. */
