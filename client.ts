@@ -1,11 +1,16 @@
-#!/usr/bin/env -S deno run --allow-net
+#!/usr/bin/env -S deno run --allow-net --allow-env=CHATLAB_PASSWORD
 // The lesson's chat client: connect to a server, then take turns sending messages.
 
 import { exitWithError, formatAddress, runMain } from "./lib/errors.ts";
 import { chatFreely } from "./lib/full_duplex.ts";
 import { onInterrupt } from "./lib/interrupt.ts";
 import { connectTo } from "./lib/network.ts";
-import { CLIENT_HELP, parseClientOptions } from "./lib/options.ts";
+import {
+  CLIENT_HELP,
+  type ClientOptions,
+  parseClientOptions,
+  PASSWORD_VARIABLE,
+} from "./lib/options.ts";
 import { takeTurns } from "./lib/take_turns.ts";
 
 async function main() {
@@ -13,7 +18,9 @@ async function main() {
   if (options.help) return console.log(CLIENT_HELP);
 
   // clientSock.connect((host, port))
-  const conn = await connectTo(options.host, options.port);
+  const conn = await connectTo(options.host, options.port, {
+    tls: options.tls,
+  });
   onInterrupt(() => conn.close());
   console.log(`Connected to ${formatAddress(options.host, options.port)}.`);
 
@@ -30,10 +37,11 @@ async function main() {
     const inRoom = options.name !== undefined;
     const end = await chatFreely(conn, {
       label: inRoom ? "" : "Received: ",
-      firstLine: options.name,
+      greet: inRoom ? (welcome) => greetRoom(welcome, options) : undefined,
       maxLineBytes: options.maxLineBytes,
     });
-    if (end === "disconnected") exitWithError("the server disconnected you");
+    // The server's own "*** Disconnected: REASON" line said why.
+    if (end === "disconnected") Deno.exit(1);
     if (end === "peer closed" && inRoom) {
       exitWithError("the server closed the connection");
     }
@@ -42,6 +50,17 @@ async function main() {
     }
   }
   conn.close();
+}
+
+/** What to answer a room's welcome: the passphrase if it asks, then the name. */
+function greetRoom(welcome: string, options: ClientOptions): string[] {
+  const wantsPassword = /password/i.test(welcome);
+  if (wantsPassword && options.password === undefined) {
+    exitWithError(
+      `this room needs a password: set ${PASSWORD_VARIABLE} or use --password`,
+    );
+  }
+  return wantsPassword ? [options.password!, options.name!] : [options.name!];
 }
 
 if (import.meta.main) await runMain(main);

@@ -1,11 +1,11 @@
-#!/usr/bin/env -S deno run --allow-net
+#!/usr/bin/env -S deno run --allow-net --allow-env=CHATLAB_PASSWORD
 // The lesson's chat server: wait for a client, then take turns sending messages.
 
 import { formatAddress, runMain } from "./lib/errors.ts";
 import { chatFreely } from "./lib/full_duplex.ts";
 import { hostRoom } from "./lib/host_room.ts";
 import { onInterrupt } from "./lib/interrupt.ts";
-import { listenOn } from "./lib/network.ts";
+import { listenOn, setNoDelay } from "./lib/network.ts";
 import { parseServerOptions, SERVER_HELP } from "./lib/options.ts";
 import { takeTurns } from "./lib/take_turns.ts";
 
@@ -14,8 +14,13 @@ async function main() {
   if (options.help) return console.log(SERVER_HELP);
 
   // serverSock.bind((host, port)) and serverSock.listen()
-  const listener = listenOn(options.host, options.port);
+  const listener = listenOn(options.host, options.port, { tls: options.tls });
   const port = listener.addr.port;
+  // Ctrl+C before anyone connects closes the listener; after, the connection.
+  // Installed before "Listening on" is printed, so no Ctrl+C can come first.
+  // (A room installs its own.)
+  let closeOnInterrupt = () => listener.close();
+  if (options.mode !== "room") onInterrupt(() => closeOnInterrupt());
   console.log(`Listening on ${formatAddress(options.host, port)}`);
   if (options.host === "0.0.0.0" || options.host === "::") {
     console.log(
@@ -29,9 +34,9 @@ async function main() {
   // client, address = serverSock.accept(); one client only, so stop listening.
   const conn = await listener.accept();
   listener.close();
-  conn.setNoDelay(true);
-  onInterrupt(() => conn.close());
-  const { hostname, port: theirPort } = conn.remoteAddr;
+  setNoDelay(conn);
+  closeOnInterrupt = () => conn.close();
+  const { hostname, port: theirPort } = conn.remoteAddr as Deno.NetAddr;
   console.log(`Connected to ${formatAddress(hostname, theirPort)}.`);
 
   const end = options.mode === "chat"

@@ -9,14 +9,8 @@ import { ChatConsole } from "./chat_console.ts";
 import { MAX_LINE_BYTES } from "./line_splitter.ts";
 import { LineReader } from "./line_reader.ts";
 import { encodeMessage, tooLongText } from "./message.ts";
-import { sanitize } from "./sanitize.ts";
+import { MAX_EXPANSION, sanitize } from "./sanitize.ts";
 import { writeAll } from "./write_all.ts";
-
-/**
- * How much longer than a sent line a received one may be: the room adds a
- * `<name> ` prefix, and making text safe can turn one byte into several.
- */
-const RECEIVE_ALLOWANCE = 4;
 
 /** Why a free-running chat ended. */
 export type ChatEnd = "input ended" | "peer closed" | "disconnected";
@@ -30,8 +24,11 @@ export interface ChatFreelyOptions {
    * @default {"Received: "}
    */
   label?: string;
-  /** A line to send before anything typed (a room name). */
-  firstLine?: string;
+  /**
+   * Lines to send before anything typed, chosen from the first line the
+   * other side sends (a room's welcome: a passphrase if it asks, a name).
+   */
+  greet?: (welcome: string) => string[];
   /**
    * The longest message sent, in bytes.
    *
@@ -50,10 +47,15 @@ export async function chatFreely(
   const screen = new ChatConsole({ maxLineBytes });
   let inputEnded = false;
   let disconnected = false;
+  const { promise: welcome, resolve: welcomeArrived } = Promise.withResolvers<
+    string
+  >();
 
   const sending = (async () => {
-    if (options.firstLine !== undefined) {
-      await writeAll(conn, encodeMessage(options.firstLine, maxLineBytes));
+    if (options.greet) {
+      for (const line of options.greet(await welcome)) {
+        await writeAll(conn, encodeMessage(line, maxLineBytes));
+      }
     }
     for await (const frame of screen.typedLines()) {
       if (frame.kind === "oversize") {
@@ -71,7 +73,8 @@ export async function chatFreely(
   sending.catch(() => {});
 
   const peer = new LineReader(conn, {
-    maxLineBytes: RECEIVE_ALLOWANCE * maxLineBytes + 64,
+    maxLineBytes: // The room adds a `<name> ` prefix, and making text safe can grow it.
+      MAX_EXPANSION * maxLineBytes + 64,
   });
   try {
     for (let frame; (frame = await peer.readFrame()) !== null;) {
@@ -81,6 +84,7 @@ export async function chatFreely(
         );
         continue;
       }
+      welcomeArrived(frame.text);
       if (frame.text.startsWith("*** Disconnected:")) disconnected = true;
       screen.show(label + sanitize(frame.text));
     }

@@ -28,6 +28,7 @@ export async function hostRoom(
     rateLimit: limits.rateLimit,
     nameTimeoutMs: limits.nameTimeoutSeconds * 1000,
     idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
+    password: options.password,
   });
   onInterrupt(async () => {
     screen.show("*** Shutting down: telling the room.");

@@ -98,7 +98,7 @@ export class LineReader {
 
   /** One outstanding read at a time; a read that outlives a wait is reused. */
   #read(): Promise<number | null> {
-    this.#pendingRead ??= this.#source.read(this.#buffer);
+    this.#pendingRead ??= this.#source.read(this.#buffer).catch(endIfPeerGone);
     return this.#pendingRead;
   }
 
@@ -130,4 +130,17 @@ async function settlesWithin(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A peer that vanished (reset, abort) has closed the stream too: read as the end. */
+function endIfPeerGone(error: unknown): null {
+  if (isPeerGone(error)) return null;
+  throw error;
+}
+
+/** Whether `error` means the other side is gone: reset, aborted, or a broken pipe. */
+export function isPeerGone(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.BrokenPipe;
 }

@@ -54,6 +54,8 @@ export class LineSplitter {
   #partBytes = 0;
   /** Bytes of the current line seen so far, kept or dropped. */
   #lineBytes = 0;
+  /** Whether the current line's last byte so far is CR (dropped before LF). */
+  #endsWithCr = false;
 
   /** Makes a splitter with the given limit. */
   constructor(options: LineSplitterOptions = {}) {
@@ -104,6 +106,7 @@ export class LineSplitter {
   }
 
   #keep(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.#endsWithCr = bytes[bytes.length - 1] === CR;
     this.#lineBytes += bytes.length;
     // Over the limit, keep counting but stop storing: memory stays bounded.
     if (this.#lineBytes > this.#maxLineBytes + 1) {
@@ -118,12 +121,11 @@ export class LineSplitter {
   }
 
   #finishLine(): Frame {
-    let bytes = this.#lineBytes;
+    const hasCr = this.#endsWithCr;
+    const bytes = this.#lineBytes - (hasCr ? 1 : 0);
     const line = this.#takeParts();
     this.#lineBytes = 0;
-    const hasCr = line !== null && line.length > 0 &&
-      line[line.length - 1] === CR;
-    if (hasCr) bytes -= 1;
+    this.#endsWithCr = false;
     if (line === null || bytes > this.#maxLineBytes) {
       return { kind: "oversize", bytes };
     }

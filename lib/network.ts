@@ -1,5 +1,6 @@
 /**
- * Opening connections and listeners, with failures explained in one line.
+ * Opening connections and listeners, plain or TLS, with failures explained
+ * in one line.
  *
  * @module
  */
@@ -9,11 +10,36 @@ import { describeNetworkError } from "./errors.ts";
 /** How long the client waits for a server that does not answer at all. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
+/** Options for {@linkcode connectTo}. */
+export interface ConnectOptions {
+  /**
+   * Use TLS. `caFile` names a PEM file of certificates to trust (for a
+   * self-signed server); without it, the usual public roots are trusted.
+   *
+   * @default {undefined (plain TCP)}
+   */
+  tls?: { caFile?: string };
+}
+
+/** Options for {@linkcode listenOn}. */
+export interface ListenOptions {
+  /**
+   * Serve TLS with this certificate and key (PEM files).
+   *
+   * @default {undefined (plain TCP)}
+   */
+  tls?: { certFile: string; keyFile: string };
+}
+
 /** Connects to `host:port` with Nagle's delay turned off. */
 export async function connectTo(
   host: string,
   port: number,
-): Promise<Deno.TcpConn> {
+  options: ConnectOptions = {},
+): Promise<Deno.Conn> {
+  const caCerts = options.tls?.caFile
+    ? [readPem(options.tls.caFile, "CA certificate")]
+    : undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -22,11 +48,11 @@ export async function connectTo(
     );
   });
   try {
-    const conn = await Promise.race([
-      Deno.connect({ hostname: host, port }),
-      timeout,
-    ]);
-    conn.setNoDelay(true);
+    const connecting = options.tls
+      ? connectWithTls(host, port, caCerts)
+      : Deno.connect({ hostname: host, port });
+    const conn = await Promise.race([connecting, timeout]);
+    setNoDelay(conn);
     return conn;
   } catch (error) {
     throw new Error(
@@ -38,9 +64,19 @@ export async function connectTo(
 }
 
 /** Listens on `host:port` (port 0 picks a free one). */
-export function listenOn(host: string, port: number): Deno.TcpListener {
+export function listenOn(
+  host: string,
+  port: number,
+  options: ListenOptions = {},
+): Deno.Listener<Deno.Conn, Deno.NetAddr> {
+  const tls = options.tls && {
+    cert: readPem(options.tls.certFile, "certificate"),
+    key: readPem(options.tls.keyFile, "private key"),
+  };
   try {
-    return Deno.listen({ hostname: host, port });
+    return tls
+      ? Deno.listenTls({ hostname: host, port, ...tls })
+      : Deno.listen({ hostname: host, port });
   } catch (error) {
     throw new Error(
       describeNetworkError(error, { action: "listen", host, port }),
@@ -48,7 +84,40 @@ export function listenOn(host: string, port: number): Deno.TcpListener {
   }
 }
 
-/** The port a listener actually got (useful after port 0). */
-export function listeningPort(listener: Deno.TcpListener): number {
-  return listener.addr.port;
+/** Turns off Nagle's algorithm, which would hold small lines back ~40 ms. */
+export function setNoDelay(conn: Deno.Conn): void {
+  if ("setNoDelay" in conn && typeof conn.setNoDelay === "function") {
+    conn.setNoDelay(true);
+  }
+}
+
+/** Connects and finishes the TLS handshake, so certificate errors show now. */
+async function connectWithTls(
+  host: string,
+  port: number,
+  caCerts: string[] | undefined,
+): Promise<Deno.TlsConn> {
+  const conn = await Deno.connectTls({ hostname: host, port, caCerts });
+  try {
+    await conn.handshake();
+  } catch (error) {
+    conn.close();
+    throw error;
+  }
+  return conn;
+}
+
+/** Reads a PEM file, explaining a missing or unreadable one in one line. */
+function readPem(path: string, what: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new Error(`Cannot read the ${what} file "${path}": ${reason}`);
+  }
 }

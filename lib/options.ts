@@ -34,6 +34,10 @@ export interface ServerOptions {
   maxLineBytes: number;
   /** Room limits, from their flags. */
   limits: RoomLimits;
+  /** Serve TLS with this certificate and key. */
+  tls?: { certFile: string; keyFile: string };
+  /** The room's passphrase, if it has one. */
+  password?: string;
   /** Print the help text and exit. */
   help: boolean;
 }
@@ -68,9 +72,16 @@ export interface ClientOptions {
   name?: string;
   /** The longest message accepted, in bytes. */
   maxLineBytes: number;
+  /** Use TLS, trusting the certificates in `caFile` if given. */
+  tls?: { caFile?: string };
+  /** The room's passphrase, sent before the name. */
+  password?: string;
   /** Print the help text and exit. */
   help: boolean;
 }
+
+/** The environment variable that can hold a room passphrase, out of sight of `ps`. */
+export const PASSWORD_VARIABLE = "CHATLAB_PASSWORD";
 
 /** `server.ts --help`. */
 export const SERVER_HELP =
@@ -97,7 +108,13 @@ Room limits (each reached one gives that client a one-line reason):
   --max-per-address N         clients from one address at once (default 10)
   --rate-limit LINES,PER_SEC  lines at once, then lines per second (default 40,5; "off" to disable)
   --name-timeout SECONDS      time to choose a name (default 60)
-  --idle-timeout SECONDS      silence before a client is dropped (default 3600; 0 = never)`;
+  --idle-timeout SECONDS      silence before a client is dropped (default 3600; 0 = never)
+
+Security:
+  --tls-cert FILE    serve TLS with this certificate (PEM; needs --allow-read)
+  --tls-key FILE     ... and this private key (PEM)
+  --password TEXT    a room passphrase (visible in ps: prefer the environment
+                     variable CHATLAB_PASSWORD)`;
 
 /** `client.ts --help`. */
 export const CLIENT_HELP =
@@ -113,6 +130,10 @@ Options:
                      chat:  send whenever you want
   --name NAME        join a room with this name (implies a room chat)
   --max-line-bytes N longest message in bytes (default ${MAX_LINE_BYTES})
+  --tls              connect with TLS
+  --ca FILE          trust this certificate (PEM), e.g. a self-signed server's
+  --password TEXT    the room's passphrase (visible in ps: prefer the
+                     environment variable CHATLAB_PASSWORD)
   -h, --help         show this help`;
 
 const COMMON = {
@@ -136,6 +157,9 @@ export function parseServerOptions(args: string[]): ServerOptions {
     "rate-limit": { type: "string" },
     "name-timeout": { type: "string" },
     "idle-timeout": { type: "string" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    password: { type: "string" },
   });
   if (positionals.length > 0) {
     throw new UsageError(
@@ -143,6 +167,15 @@ export function parseServerOptions(args: string[]): ServerOptions {
     );
   }
   const mode = values.room ? "room" : parseMode(values.mode);
+  const certFile = values["tls-cert"];
+  const keyFile = values["tls-key"];
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new UsageError("TLS needs both --tls-cert FILE and --tls-key FILE");
+  }
+  const password = values.password ?? passwordFromEnvironment();
+  if (values.password !== undefined && mode !== "room") {
+    throw new UsageError("--password only applies to a room (--room)");
+  }
   return {
     host: parseHost(values.host ?? DEFAULT_HOST),
     port: parsePort(values.port ?? String(DEFAULT_PORT), { allowZero: true }),
@@ -183,13 +216,20 @@ export function parseServerOptions(args: string[]): ServerOptions {
         0,
       ),
     },
+    tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    password: mode === "room" ? password : undefined,
     help: values.help ?? false,
   };
 }
 
 /** Reads `client.ts`'s arguments; throws {@linkcode UsageError} on a mistake. */
 export function parseClientOptions(args: string[]): ClientOptions {
-  const { values, positionals } = parseStrictly(args, COMMON);
+  const { values, positionals } = parseStrictly(args, {
+    ...COMMON,
+    tls: { type: "boolean" },
+    ca: { type: "string" },
+    password: { type: "string" },
+  });
   if (positionals.length > 2) {
     throw new UsageError(
       `Unexpected argument "${positionals[2]}" (see --help)`,
@@ -216,6 +256,10 @@ export function parseClientOptions(args: string[]): ClientOptions {
     mode: values.name !== undefined ? "chat" : mode,
     name: values.name,
     maxLineBytes: parseMaxLineBytes(values["max-line-bytes"]),
+    tls: values.tls || values.ca !== undefined
+      ? { caFile: values.ca }
+      : undefined,
+    password: values.password ?? passwordFromEnvironment(),
     help: values.help ?? false,
   };
 }
@@ -269,6 +313,19 @@ export function parseHost(text: string): string {
   return host;
 }
 
+/**
+ * The passphrase in `CHATLAB_PASSWORD`, if this run may read it (the tasks and
+ * shebangs grant `--allow-env=CHATLAB_PASSWORD`) and it is set.
+ */
+function passwordFromEnvironment(): string | undefined {
+  const permission = Deno.permissions.querySync({
+    name: "env",
+    variable: PASSWORD_VARIABLE,
+  });
+  if (permission.state !== "granted") return undefined;
+  return Deno.env.get(PASSWORD_VARIABLE) || undefined;
+}
+
 function parseMode(text: string | undefined): Mode {
   if (text === undefined) return "turns";
   if (!(MODES as readonly string[]).includes(text)) {
@@ -318,7 +375,12 @@ type OptionSpecs = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 
 function parseStrictly<T extends OptionSpecs>(args: string[], options: T) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: attachNegativeValues(args, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(explainParseError(error));
   }
@@ -333,4 +395,30 @@ function explainParseError(error: unknown): string {
   );
   if (missing) return `Option "${missing[1]}" needs a value (see --help)`;
   return `${message.split(".")[0]} (see --help)`;
+}
+
+/**
+ * `--port -1` becomes `--port=-1` (and `-p -1`, `-p-1`): parseArgs calls a
+ * value starting with "-" ambiguous, but a user who types a negative number
+ * after an option means it as the value, which is then refused plainly.
+ */
+function attachNegativeValues(args: string[], options: OptionSpecs): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, spec] of Object.entries(options ?? {})) {
+    if (spec.type !== "string") continue;
+    takesValue.add(`--${name}`);
+    if (spec.short) takesValue.add(`-${spec.short}`);
+  }
+  const attached: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [arg, next] = [args[i], args[i + 1]];
+    if (arg === "--") return [...attached, ...args.slice(i)];
+    if (takesValue.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      attached.push(arg.startsWith("--") ? `${arg}=${next}` : arg + next);
+      i++;
+    } else {
+      attached.push(arg);
+    }
+  }
+  return attached;
 }

@@ -19,7 +19,9 @@ import {
 import { READ_SIZE } from "./line_reader.ts";
 import { MAX_NAME_LENGTH, nameKey, nameProblem } from "./names.ts";
 import { MAX_QUEUED_BYTES, Outbox } from "./outbox.ts";
+import { setNoDelay } from "./network.ts";
 import { RateLimit } from "./rate_limit.ts";
+import { passwordMatches, WRONG_PASSWORD_DELAY_MS } from "./password.ts";
 import { sanitize } from "./sanitize.ts";
 
 /** How many past messages someone who joins is shown. */
@@ -94,6 +96,12 @@ export interface RoomOptions {
    * @default {20}
    */
   historySize?: number;
+  /**
+   * A passphrase a client must send before its name.
+   *
+   * @default {undefined (no passphrase)}
+   */
+  password?: string;
 }
 
 /** Someone in the room: a client over the network, or the operator. */
@@ -117,6 +125,7 @@ export class Room {
   readonly #nameTimeoutMs: number;
   readonly #idleTimeoutMs: number;
   readonly #historySize: number;
+  readonly #password: string | undefined;
   /** Everyone who chose a name, by {@linkcode nameKey}; the host included. */
   readonly #members = new Map<string, Member>();
   /** Every open connection, named or not. */
@@ -148,6 +157,7 @@ export class Room {
     this.#nameTimeoutMs = options.nameTimeoutMs ?? 60_000;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 3_600_000;
     this.#historySize = options.historySize ?? HISTORY_SIZE;
+    this.#password = options.password;
   }
 
   /** Names in the room, the operator first. */
@@ -205,6 +215,7 @@ export class Room {
       this.#maxQueuedBytes,
       () => this.#drop(client, "not reading messages fast enough"),
     );
+    client.admitted = this.#password === undefined;
     this.#clients.add(client);
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
     if (this.#clients.size > this.#maxClients) {
@@ -215,12 +226,10 @@ export class Room {
       client.disconnect(
         `too many connections from ${address} (the limit is ${this.#maxClientsPerAddress})`,
       );
+    } else if (this.#password !== undefined) {
+      client.deliver(notice(PASSWORD_WELCOME));
     } else {
-      client.deliver(
-        notice(
-          `Welcome to the chatlab room. Type your name and press Enter (letters, digits, _ and -, up to ${MAX_NAME_LENGTH}).`,
-        ),
-      );
+      client.deliver(notice(NAME_WELCOME));
     }
     this.#readFrom(client).finally(() => this.#forget(client));
   }
@@ -274,6 +283,10 @@ export class Room {
       );
       return;
     }
+    if (!client.admitted) {
+      this.#checkPassword(client, frame.text);
+      return;
+    }
     if (client.name === "") {
       this.#chooseName(client, frame.text);
       return;
@@ -293,6 +306,24 @@ export class Room {
     }
     client.throttledLines = 0;
     this.#onLine(client, frame.text);
+  }
+
+  /** The first line, in a room with a passphrase; one guess per connection. */
+  #checkPassword(client: RemoteClient, guess: string): void {
+    if (client.checkingPassword) return;
+    client.checkingPassword = true;
+    passwordMatches(guess, this.#password!).then(async (matches) => {
+      if (client.closed) return;
+      if (!matches) {
+        await new Promise((resolve) =>
+          setTimeout(resolve, WRONG_PASSWORD_DELAY_MS)
+        );
+        this.#drop(client, "wrong password");
+        return;
+      }
+      client.admitted = true;
+      client.deliver(notice(`Password accepted. ${NAME_WELCOME}`));
+    });
   }
 
   #chooseName(client: RemoteClient, text: string): void {
@@ -485,6 +516,9 @@ class RemoteClient implements Member {
   readonly connectedAt = performance.now();
   /** Empty until the client has chosen a name. */
   name = "";
+  /** Whether the client got past the passphrase (or the room has none). */
+  admitted = false;
+  checkingPassword = false;
   lastHeard = this.connectedAt;
   throttledLines = 0;
   closed = false;
@@ -502,7 +536,7 @@ class RemoteClient implements Member {
       onOverflow: onStalled,
       onWriteError: () => this.#closeNow(),
     });
-    if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+    setNoDelay(conn);
   }
 
   deliver(bytes: Uint8Array): void {
@@ -533,6 +567,11 @@ class RemoteClient implements Member {
     }
   }
 }
+
+const NAME_WELCOME =
+  `Welcome to the chatlab room. Type your name and press Enter (letters, digits, _ and -, up to ${MAX_NAME_LENGTH}).`;
+const PASSWORD_WELCOME =
+  "Welcome to the chatlab room. This room needs a password: type it and press Enter.";
 
 const HELP_LINES = [
   "Commands:",

@@ -5,9 +5,10 @@
  * @module
  */
 
-import { LineReader } from "./line_reader.ts";
+import { isPeerGone, LineReader } from "./line_reader.ts";
 import { encodeMessage, tooLongText } from "./message.ts";
 import { MAX_LINE_BYTES } from "./line_splitter.ts";
+import { sanitize } from "./sanitize.ts";
 import { writeAll } from "./write_all.ts";
 
 /** The prompt shown before each message, only when stdin is a terminal. */
@@ -39,9 +40,8 @@ export async function takeTurns(
   let myTurn = options.speakFirst;
   while (true) {
     if (myTurn) {
-      if (!await sendOneMessage(conn, keyboard, maxLineBytes)) {
-        return "input ended";
-      }
+      const sent = await sendOneMessage(conn, keyboard, maxLineBytes);
+      if (sent !== "sent") return sent;
     } else {
       if (!await receiveOneMessage(peer, maxLineBytes)) return "peer closed";
     }
@@ -54,17 +54,22 @@ async function sendOneMessage(
   conn: Deno.Conn,
   keyboard: LineReader,
   maxLineBytes: number,
-): Promise<boolean> {
+): Promise<"sent" | TakeTurnsEnd> {
   while (true) {
     if (Deno.stdin.isTerminal()) await writeAll(Deno.stdout, PROMPT_BYTES);
     const frame = await keyboard.readFrame();
-    if (frame === null) return false;
+    if (frame === null) return "input ended";
     if (frame.kind === "oversize") {
       console.error(`error: ${tooLongText(frame.bytes, maxLineBytes)}`);
       continue;
     }
-    await writeAll(conn, encodeMessage(frame.text, maxLineBytes));
-    return true;
+    try {
+      await writeAll(conn, encodeMessage(frame.text, maxLineBytes));
+    } catch (error) {
+      if (isPeerGone(error)) return "peer closed";
+      throw error;
+    }
+    return "sent";
   }
 }
 
@@ -80,7 +85,7 @@ async function receiveOneMessage(
       `(The other side sent ${frame.bytes} bytes in one message; the limit is ${maxLineBytes} bytes, so it was dropped.)`,
     );
   } else {
-    console.log(`Received: ${frame.text}`);
+    console.log(`Received: ${sanitize(frame.text)}`);
   }
   return true;
 }

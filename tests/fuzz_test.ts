@@ -16,14 +16,6 @@ import {
   sanitize,
 } from "../lib/sanitize.ts";
 
-/**
- * TODO(lead): lib/line_splitter.ts counts the CR of an oversize line that
- * ends in CRLF (see the ignored test in tests/line_splitter_test.ts). Until
- * it is fixed, a count one too high is let through for those lines only;
- * set this to false with the fix.
- */
-const KNOWN_OVERSIZE_CR_BUG = true;
-
 const LF = 0x0a;
 const CR = 0x0d;
 const ESC = 0x1b;
@@ -221,12 +213,7 @@ Deno.test("random bytes through LineSplitter and sanitize come out safe and whol
       accounted += raw.lineEndBytes;
       if (frame.kind === "oversize") {
         assertOk(raw.bytes.length > limit, `line ${i} is not over ${limit}`);
-        const crMiscount = KNOWN_OVERSIZE_CR_BUG && raw.hasCr &&
-          frame.bytes === raw.bytes.length + 1;
-        assertEquals(
-          crMiscount ? raw.bytes.length : frame.bytes,
-          raw.bytes.length,
-        );
+        assertEquals(frame.bytes, raw.bytes.length);
         accounted += raw.bytes.length;
         return;
       }
