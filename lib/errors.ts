@@ -60,10 +60,17 @@ export function describeNetworkError(
   ) {
     return `Unknown host "${place.host}": no computer by that name could be found (check the spelling, or use an IP address such as 127.0.0.1)`;
   }
+  if (/certificate/i.test(message)) {
+    return `The TLS certificate of ${where} was not accepted (${message}): for a self-signed server, pass its certificate with --ca FILE`;
+  }
+  if (/corrupt message|InvalidContentType|handshake/i.test(message)) {
+    return `TLS failed with ${where} (${message}): is the server using TLS (--tls-cert)?`;
+  }
   if (/unreachable/i.test(message)) {
     return `Cannot reach ${where}: the network is unreachable from here`;
   }
-  return `Cannot ${place.action} on ${where}: ${message}`;
+  const preposition = place.action === "connect" ? "to" : "on";
+  return `Cannot ${place.action} ${preposition} ${where}: ${message}`;
 }
 
 /** Explains any error in one line, including a missing Deno permission. */

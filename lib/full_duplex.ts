@@ -12,6 +12,9 @@ import { encodeMessage, tooLongText } from "./message.ts";
 import { MAX_EXPANSION, sanitize } from "./sanitize.ts";
 import { writeAll } from "./write_all.ts";
 
+/** How long a room client waits for the server's first line. */
+export const WELCOME_TIMEOUT_MS = 10_000;
+
 /** Why a free-running chat ended. */
 export type ChatEnd = "input ended" | "peer closed" | "disconnected";
 
@@ -47,13 +50,24 @@ export async function chatFreely(
   const screen = new ChatConsole({ maxLineBytes });
   let inputEnded = false;
   let disconnected = false;
+  let failure: Error | null = null;
   const { promise: welcome, resolve: welcomeArrived } = Promise.withResolvers<
     string
   >();
 
   const sending = (async () => {
     if (options.greet) {
-      for (const line of options.greet(await welcome)) {
+      const greeting = await withinMs(welcome, WELCOME_TIMEOUT_MS);
+      if (greeting === null) {
+        failure = new Error(
+          `The server sent no welcome within ${
+            WELCOME_TIMEOUT_MS / 1000
+          } seconds: is it a chatlab room, and does it use TLS (then add --tls)?`,
+        );
+        conn.close();
+        return;
+      }
+      for (const line of options.greet(greeting)) {
         await writeAll(conn, encodeMessage(line, maxLineBytes));
       }
     }
@@ -92,9 +106,23 @@ export async function chatFreely(
     // A reset connection ends the chat like a closed one.
   }
   await screen.flush();
+  if (failure) throw failure;
   return disconnected
     ? "disconnected"
     : inputEnded
     ? "input ended"
     : "peer closed";
+}
+
+/** `promise`'s value, or `null` if it takes longer than `ms`. */
+async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -24,6 +24,9 @@ import { RateLimit } from "./rate_limit.ts";
 import { passwordMatches, WRONG_PASSWORD_DELAY_MS } from "./password.ts";
 import { sanitize } from "./sanitize.ts";
 
+/** How long a leaving client gets to take its last lines before it is cut off. */
+export const CLOSE_GRACE_MS = 2000;
+
 /** How many past messages someone who joins is shown. */
 export const HISTORY_SIZE = 20;
 
@@ -551,10 +554,18 @@ class RemoteClient implements Member {
     await this.closeGently();
   }
 
-  /** Writes what is queued (bounded by the queue), then closes. */
+  /**
+   * Writes what is queued, then closes; a client that does not take its
+   * last bytes within {@linkcode CLOSE_GRACE_MS} is closed anyway.
+   */
   async closeGently(): Promise<void> {
     this.closed = true;
-    await this.outbox.close();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_GRACE_MS);
+    });
+    await Promise.race([this.outbox.close(), grace]);
+    clearTimeout(timer);
     this.#closeNow();
   }
 
