@@ -10,7 +10,7 @@ USER deno
 
 # Only what the programs need; the files stay owned by root, so they are
 # read-only to the user that runs them.
-COPY deno.json server.ts client.ts ./
+COPY deno.json deno.lock server.ts client.ts ./
 COPY lib/ lib/
 
 # Compile and cache everything now, so a container starts fast and offline.
