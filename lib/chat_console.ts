@@ -54,7 +54,7 @@ export class ChatConsole {
   readonly #maxLineBytes: number;
   readonly #terminal = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   readonly #pipedOutput = new Outbox(Deno.stdout, {
-    maxQueuedBytes: MAX_PIPED_OUTPUT_BYTES,
+    maxQueuedBytes: Infinity,
   });
   #typed = "";
 
@@ -67,7 +67,7 @@ export class ChatConsole {
   /** Shows one incoming line (already made safe for the terminal). */
   show(line: string): void {
     if (!this.#terminal) {
-      this.#pipedOutput.send(encoder.encode(line + "\n"));
+      this.#sendPiped(encoder.encode(line + "\n"));
       return;
     }
     this.#draw(
@@ -78,7 +78,7 @@ export class ChatConsole {
   /** Shows bytes that are already one or more safe, `\n`-terminated lines. */
   showBytes(bytes: Uint8Array): void {
     if (!this.#terminal) {
-      this.#pipedOutput.send(bytes);
+      this.#sendPiped(bytes);
       return;
     }
     const text = new TextDecoder().decode(bytes).replace(/\n$/, "");
@@ -149,6 +149,17 @@ export class ChatConsole {
       }
       this.#draw(`${CARRIAGE_RETURN}${ERASE_LINE}${this.#inputLine()}`);
     }
+  }
+
+  /**
+   * Queues output for a pipe. If nobody reads the pipe, lines are dropped
+   * rather than held without bound, and output resumes once it drains.
+   */
+  #sendPiped(bytes: Uint8Array): void {
+    if (this.#pipedOutput.queuedBytes + bytes.length > MAX_PIPED_OUTPUT_BYTES) {
+      return;
+    }
+    this.#pipedOutput.send(bytes);
   }
 
   #submit(): Frame {
