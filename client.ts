@@ -1,5 +1,5 @@
 #!/usr/bin/env -S deno run --allow-net --allow-env=CHATLAB_PASSWORD
-// The lesson's chat client: connect to a server, then take turns sending messages.
+// The lesson's chat client: connect to a server and take turns (or chat freely, or join a room).
 
 import { exitWithError, formatAddress, runMain } from "./lib/errors.ts";
 import { chatFreely } from "./lib/full_duplex.ts";
@@ -43,7 +43,7 @@ async function main() {
     // The server's own "*** Disconnected: REASON" line said why.
     if (end === "disconnected") Deno.exit(1);
     if (end === "peer closed" && inRoom) {
-      exitWithError("the server closed the connection");
+      exitWithError("The server closed the connection");
     }
     if (end === "peer closed") {
       console.log("The other side closed the connection.");
@@ -57,7 +57,7 @@ function greetRoom(welcome: string, options: ClientOptions): string[] {
   const wantsPassword = /password/i.test(welcome);
   if (wantsPassword && options.password === undefined) {
     exitWithError(
-      `this room needs a password: set ${PASSWORD_VARIABLE} or use --password`,
+      `This room needs a password: set ${PASSWORD_VARIABLE} or use --password`,
     );
   }
   return wantsPassword ? [options.password!, options.name!] : [options.name!];

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S deno run --allow-net --allow-env=CHATLAB_PASSWORD
-// The lesson's chat server: wait for a client, then take turns sending messages.
+// The lesson's chat server: wait for a client and take turns (or chat freely, or host a room).
 
 import { formatAddress, runMain } from "./lib/errors.ts";
 import { chatFreely } from "./lib/full_duplex.ts";
