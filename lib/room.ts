@@ -495,16 +495,12 @@ export class Room {
       ) {
         this.#drop(
           client,
-          `no name was chosen within ${
-            Math.round(this.#nameTimeoutMs / 1000)
-          } seconds`,
+          `no name was chosen within ${seconds(this.#nameTimeoutMs)}`,
         );
       } else if (this.#idleTimeoutMs > 0 && silentMs > this.#idleTimeoutMs) {
         this.#drop(
           client,
-          `silent for more than ${
-            Math.round(this.#idleTimeoutMs / 1000)
-          } seconds`,
+          `silent for more than ${seconds(this.#idleTimeoutMs)}`,
         );
       }
     }
@@ -609,6 +605,12 @@ function notice(text: string): Uint8Array {
 
 function errorLine(text: string): Uint8Array {
   return notice(`Error: ${capitalize(text)}`);
+}
+
+/** `1 second`, `60 seconds`: a duration in milliseconds, in whole seconds. */
+function seconds(ms: number): string {
+  const count = Math.round(ms / 1000);
+  return count === 1 ? "1 second" : `${count} seconds`;
 }
 
 function capitalize(text: string): string {
