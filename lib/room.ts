@@ -313,20 +313,18 @@ export class Room {
 
   /** The first line, in a room with a passphrase; one guess per connection. */
   #checkPassword(client: RemoteClient, guess: string): void {
-    if (client.checkingPassword) return;
-    client.checkingPassword = true;
-    passwordMatches(guess, this.#password!).then(async (matches) => {
-      if (client.closed) return;
-      if (!matches) {
-        await new Promise((resolve) =>
-          setTimeout(resolve, WRONG_PASSWORD_DELAY_MS)
-        );
-        this.#drop(client, "wrong password");
-        return;
-      }
+    if (client.passwordRefused) return;
+    if (passwordMatches(guess, this.#password!)) {
       client.admitted = true;
       client.deliver(notice(`Password accepted. ${NAME_WELCOME}`));
-    });
+      return;
+    }
+    // Lines sent meanwhile are ignored; the answer comes only after a delay.
+    client.passwordRefused = true;
+    setTimeout(
+      () => this.#drop(client, "wrong password"),
+      WRONG_PASSWORD_DELAY_MS,
+    );
   }
 
   #chooseName(client: RemoteClient, text: string): void {
@@ -517,7 +515,8 @@ class RemoteClient implements Member {
   name = "";
   /** Whether the client got past the passphrase (or the room has none). */
   admitted = false;
-  checkingPassword = false;
+  /** Whether its passphrase was wrong (it is dropped after a delay). */
+  passwordRefused = false;
   lastHeard = this.connectedAt;
   throttledLines = 0;
   closed = false;
