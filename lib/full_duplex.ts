@@ -10,6 +10,7 @@ import { MAX_LINE_BYTES } from "./line_splitter.ts";
 import { LineReader } from "./line_reader.ts";
 import { encodeMessage, tooLongText } from "./message.ts";
 import { MAX_EXPANSION, sanitize } from "./sanitize.ts";
+import { within } from "./within.ts";
 import { writeAll } from "./write_all.ts";
 
 /** How long a room client waits for the server's first line. */
@@ -57,7 +58,7 @@ export async function chatFreely(
 
   const sending = (async () => {
     if (options.greet) {
-      const greeting = await withinMs(welcome, WELCOME_TIMEOUT_MS);
+      const greeting = await within(welcome, WELCOME_TIMEOUT_MS);
       if (greeting === null) {
         failure = new Error(
           `The server sent no welcome within ${
@@ -112,17 +113,4 @@ export async function chatFreely(
     : inputEnded
     ? "input ended"
     : "peer closed";
-}
-
-/** `promise`'s value, or `null` if it takes longer than `ms`. */
-async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

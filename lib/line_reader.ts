@@ -5,6 +5,7 @@
  */
 
 import { type Frame, LineSplitter, MAX_LINE_BYTES } from "./line_splitter.ts";
+import { within } from "./within.ts";
 
 /** How many bytes one `read()` asks for: the lesson's `recv(1024)`. */
 export const READ_SIZE = 1024;
@@ -86,7 +87,9 @@ export class LineReader {
         await this.#readOnce(read);
         continue;
       }
-      if (await settlesWithin(read, waitMs)) {
+      // A read that fails counts as settled: #readOnce reports it.
+      const settled = read.then(() => true, () => true);
+      if (await within(settled, waitMs)) {
         await this.#readOnce(read);
         continue;
       }
@@ -112,23 +115,6 @@ export class LineReader {
       return;
     }
     this.#frames.push(...this.#splitter.push(this.#buffer.subarray(0, count)));
-  }
-}
-
-/** Whether `promise` settles (either way) within `ms` milliseconds. */
-async function settlesWithin(
-  promise: Promise<unknown>,
-  ms: number,
-): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const settled = promise.then(() => true, () => true);
-  try {
-    return await Promise.race([settled, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

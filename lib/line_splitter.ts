@@ -8,6 +8,8 @@
  * @module
  */
 
+import { concatBytes } from "./concat_bytes.ts";
+
 /** The largest message, in bytes of UTF-8, excluding the line end: the lesson's `recv(1024)`. */
 export const MAX_LINE_BYTES = 1024;
 
@@ -140,13 +142,6 @@ export class LineSplitter {
     this.#parts = [];
     this.#partBytes = 0;
     if (size !== this.#lineBytes) return null;
-    if (parts.length === 1) return parts[0];
-    const line = new Uint8Array(size);
-    let offset = 0;
-    for (const part of parts) {
-      line.set(part, offset);
-      offset += part.length;
-    }
-    return line;
+    return concatBytes(parts, size);
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { describeNetworkError } from "./errors.ts";
+import { within } from "./within.ts";
 
 /** How long the client waits for a server that does not answer at all. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -40,26 +41,18 @@ export async function connectTo(
   const caCerts = options.tls?.caFile
     ? [readPem(options.tls.caFile, "CA certificate")]
     : undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Deno.errors.TimedOut("Connection timed out")),
-      CONNECT_TIMEOUT_MS,
-    );
-  });
   try {
-    const connecting = options.tls
+    const connecting: Promise<Deno.Conn> = options.tls
       ? connectWithTls(host, port, caCerts)
       : Deno.connect({ hostname: host, port });
-    const conn = await Promise.race([connecting, timeout]);
+    const conn = await within(connecting, CONNECT_TIMEOUT_MS);
+    if (conn === null) throw new Deno.errors.TimedOut("Connection timed out");
     setNoDelay(conn);
     return conn;
   } catch (error) {
     throw new Error(
       describeNetworkError(error, { action: "connect", host, port }),
     );
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { concatBytes } from "./concat_bytes.ts";
 import { type ByteSink, writeAll } from "./write_all.ts";
 
 /** The bytes that may wait for one slow receiver before it is dropped. */
@@ -89,7 +90,7 @@ export class Outbox {
     await Promise.resolve();
     try {
       while (this.#queue.length > 0) {
-        const batch = joinChunks(this.#queue, this.#queuedBytes);
+        const batch = concatBytes(this.#queue, this.#queuedBytes);
         this.#queue = [];
         await writeAll(this.#sink, batch);
         this.#queuedBytes -= batch.length;
@@ -103,15 +104,4 @@ export class Outbox {
       this.#flushing = null;
     }
   }
-}
-
-function joinChunks(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const joined = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
 }
