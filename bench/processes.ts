@@ -1,0 +1,288 @@
+/**
+ * Starting the benchmark's processes: pinned to a core, with a raised limit
+ * on open files, their output collected line by line, and always killed.
+ *
+ * @module
+ */
+
+/** The repository root: every command runs from there. */
+export const ROOT: string = new URL("../", import.meta.url).pathname;
+
+/** The only address anything in the benchmark uses. */
+export const LOOPBACK = "127.0.0.1";
+
+/** The open-file limit asked for: a room of 1000 needs more than 1024. */
+export const OPEN_FILES = 65536;
+
+/** Options for {@linkcode Spawned}. */
+export interface SpawnOptions {
+  /**
+   * Run on this CPU core only (`taskset -c`); `null` runs anywhere.
+   *
+   * @default {null}
+   */
+  core?: number | null;
+  /**
+   * What stdin is: `"null"` (at its end at once) or `"piped"` (open until
+   * {@linkcode Spawned.closeStdin}).
+   *
+   * @default {"null"}
+   */
+  stdin?: "null" | "piped";
+  /**
+   * Collect stdout; when false it goes nowhere (a room server prints the
+   * whole room's traffic, which nobody needs here).
+   *
+   * @default {true}
+   */
+  stdout?: boolean;
+}
+
+/**
+ * A process started through `bash`, so that the open-file limit can be
+ * raised first; `exec` then replaces bash, so {@linkcode Spawned.pid} is the
+ * program's own pid (its /proc entry holds its CPU time and memory).
+ */
+export class Spawned implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly stdout: LineCollector;
+  readonly stderr: LineCollector;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
+
+  /** Starts `command` with `args`. */
+  constructor(command: string, args: string[], options: SpawnOptions = {}) {
+    const pin = options.core === null || options.core === undefined
+      ? []
+      : ["taskset", "-c", String(options.core)];
+    const script =
+      `ulimit -Sn ${OPEN_FILES} 2>/dev/null || ulimit -Sn "$(ulimit -Hn)"; exec "$@"`;
+    this.child = new Deno.Command("bash", {
+      args: ["-c", script, "bash", ...pin, command, ...args],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdin: options.stdin ?? "null",
+      stdout: options.stdout === false ? "null" : "piped",
+      stderr: "piped",
+    }).spawn();
+    this.stdout = new LineCollector(
+      options.stdout === false ? null : this.child.stdout,
+    );
+    this.stderr = new LineCollector(this.child.stderr);
+    this.#stdin = options.stdin === "piped"
+      ? this.child.stdin.getWriter()
+      : null;
+  }
+
+  /** The program's pid. */
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  /** Writes `text` to stdin (started with `stdin: "piped"`). */
+  async write(text: string): Promise<void> {
+    await this.#stdin?.write(new TextEncoder().encode(text));
+  }
+
+  /** Closes stdin, if it is a pipe. */
+  async closeStdin(): Promise<void> {
+    await this.#stdin?.close().catch(() => {});
+  }
+
+  /** Waits for the exit, killing the process after `timeoutMs`. */
+  async finish(timeoutMs: number): Promise<Deno.CommandStatus> {
+    const timer = setTimeout(() => this.#kill("SIGKILL"), timeoutMs);
+    try {
+      const status = await this.child.status;
+      await Promise.all([this.stdout.done, this.stderr.done]);
+      return status;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Asks the process to stop (SIGTERM), and kills it if it has not within a second. */
+  async stop(): Promise<void> {
+    this.#kill("SIGTERM");
+    const timer = setTimeout(() => this.#kill("SIGKILL"), 1000);
+    try {
+      await this.child.status;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills the process if it still runs, and releases everything. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.closeStdin();
+    this.#kill("SIGKILL");
+    await this.child.status;
+    await Promise.all([this.stdout.done, this.stderr.done]);
+  }
+
+  #kill(signal: Deno.Signal): void {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // It has exited already.
+    }
+  }
+}
+
+/** The lines a process writes, as they arrive, with waits for particular ones. */
+export class LineCollector {
+  readonly lines: string[] = [];
+  readonly done: Promise<void>;
+  #waiters: (() => void)[] = [];
+  #ended = false;
+  readonly #progress = new Map<RegExp, { seen: number; matched: number }>();
+
+  /** Collects from `stream`; `null` collects nothing. */
+  constructor(stream: ReadableStream<Uint8Array> | null) {
+    this.done = stream === null ? Promise.resolve() : this.#collect(stream);
+    if (stream === null) this.#ended = true;
+  }
+
+  /** Everything so far, joined with `\n`. */
+  get text(): string {
+    return this.lines.join("\n");
+  }
+
+  /** How many lines so far match `pattern`. */
+  count(pattern: RegExp): number {
+    return this.lines.filter((line) => pattern.test(line)).length;
+  }
+
+  /**
+   * Waits for the first line matching `pattern`; throws when the output
+   * ends first or `timeoutMs` passes (a hang guard, not a speed check).
+   */
+  async waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    let seen = 0;
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      for (; seen < this.lines.length; seen++) {
+        const match = this.lines[seen].match(pattern);
+        if (match) return match;
+      }
+      this.#checkWaiting(deadline, `a line matching ${pattern}`);
+      await this.#nextChange(deadline);
+    }
+  }
+
+  /** Waits until `count` lines (from the first) match `pattern`. */
+  async waitForCount(
+    pattern: RegExp,
+    count: number,
+    timeoutMs: number,
+  ): Promise<void> {
+    // Remember how far each pattern got, so that waiting for the 1000th
+    // line does not test the first 999 again.
+    const progress = this.#progress.get(pattern) ?? { seen: 0, matched: 0 };
+    this.#progress.set(pattern, progress);
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      for (; progress.seen < this.lines.length; progress.seen++) {
+        if (pattern.test(this.lines[progress.seen])) progress.matched++;
+      }
+      if (progress.matched >= count) return;
+      this.#checkWaiting(deadline, `${count} lines matching ${pattern}`);
+      await this.#nextChange(deadline);
+    }
+  }
+
+  #checkWaiting(deadline: number, what: string): void {
+    const tail = this.lines.slice(-5).join("\n");
+    if (this.#ended) throw new Error(`Output ended before ${what}:\n${tail}`);
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}:\n${tail}`);
+    }
+  }
+
+  #nextChange(deadline: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0));
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
+    let partial = "";
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      const parts = (partial + text).split("\n");
+      partial = parts.pop()!;
+      this.lines.push(...parts);
+      this.#wake();
+    }
+    if (partial !== "") this.lines.push(partial);
+    this.#ended = true;
+    this.#wake();
+  }
+}
+
+/** A port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): number {
+  using listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
+  return listener.addr.port;
+}
+
+/**
+ * Waits until something listens on 127.0.0.1:`port`, by connecting and at
+ * once closing (every target ignores a client that leaves before its name).
+ */
+export async function waitForListener(
+  port: number,
+  process: Spawned,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  process.child.status.then(() => exited = true);
+  while (true) {
+    try {
+      const conn = await Deno.connect({ hostname: LOOPBACK, port });
+      conn.close();
+      return;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.ConnectionRefused)) throw error;
+    }
+    if (exited) {
+      throw new Error(
+        `The server exited before listening: ${process.stderr.text}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Nothing listened on port ${port} within ${timeoutMs} ms`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The first line a command prints (stdout or stderr), or `null` if it cannot run. */
+export async function firstLineOf(
+  command: string,
+  args: string[],
+): Promise<string | null> {
+  try {
+    const output = await new Deno.Command(command, {
+      args,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(output.stdout).trim() ||
+      new TextDecoder().decode(output.stderr).trim();
+    return text.split("\n")[0] ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,586 @@
+/**
+ * Turns benchmark results into BENCHMARKS.md: tables of medians with their
+ * spread, ratios against the Node baseline and ncat, and the issue's
+ * targets marked met or missed.
+ *
+ * @module
+ */
+
+import {
+  type BenchResults,
+  type LoadOutcome,
+  type LoadResult,
+  okResults,
+  type Spread,
+  spreadOf,
+  spreadOfField,
+} from "./results.ts";
+import { type TargetName, targets } from "./targets.ts";
+
+/** At or above this CPU share the generator, not the server, may be the limit. */
+export const GENERATOR_BOUND_SHARE = 0.9;
+
+/** The issue's targets. */
+export const GOALS = {
+  /** Deliveries/s at least this many times the Node baseline's. */
+  vsNode: 5,
+  /** Deliveries/s at least this share of ncat's. */
+  vsNcat: 0.5,
+  /** Light-load latency p99 at most this, ms. */
+  lightP99Ms: 2,
+  /** Server memory per idle connection at most this, bytes. */
+  idleBytes: 8 * 1024,
+  /** The others' deliveries/s with a stalled reader, as a share of the control's. */
+  stallShare: 0.9,
+} as const;
+
+type Pick = (result: LoadResult) => number | null | undefined;
+
+const LABELS = targets();
+
+/** The whole BENCHMARKS.md. */
+export function renderReport(results: BenchResults): string {
+  const parts = [
+    header(results),
+    goals(results),
+    throughput(results),
+    light(results),
+    idle(results),
+    stall(results),
+    turns(results),
+    profiles(results),
+    failures(results),
+    method(results),
+  ];
+  return parts.filter((part) => part !== "").join("\n\n") + "\n";
+}
+
+function header(results: BenchResults): string {
+  const m = results.machine;
+  return [
+    "# Benchmarks",
+    "",
+    `Written by \`${results.command}\` on ${results.date}` +
+    ` (${results.durationSec.toFixed(0)} s)` +
+    (results.quick ? ", a `--quick` smoke run: its figures mean little." : "."),
+    "",
+    "| machine | |",
+    "| --- | --- |",
+    ...Object.entries(m).map(([key, value]) => `| ${key} | ${value} |`),
+    `| pinning | ${
+      results.pinned
+        ? "server on core 0, load generator on core 1 (`taskset`)"
+        : "none (taskset missing or fewer than 2 cores)"
+    } |`,
+    `| repeats | ${results.repeats} per figure; cells show median (min–max) |`,
+    "",
+    "These machines are noisy: compare figures from the same run only. Each",
+    "server is started fresh for every repeat.",
+  ].join("\n");
+}
+
+function goals(results: BenchResults): string {
+  const rows: string[][] = [];
+  for (const id of ["flood-1000:100", "flood-100:10"]) {
+    const scenario = results.scenarios.find((s) => s.id === id);
+    if (!scenario) continue;
+    const outcomes = results.load[id] ?? {};
+    const rate = (name: TargetName) =>
+      spreadOfField(outcomes[name], (r) => r.deliveriesPerSec)?.median;
+    const chatlab = rate("chatlab");
+    const problems = maxProblems(outcomes.chatlab);
+    for (
+      const [other, goal, label] of [
+        ["node", GOALS.vsNode, `≥ ${GOALS.vsNode}× the Node baseline`],
+        ["ncat", GOALS.vsNcat, `≥ ${GOALS.vsNcat}× ncat --chat`],
+      ] as const
+    ) {
+      const theirs = rate(other);
+      const ratio = chatlab && theirs ? chatlab / theirs : undefined;
+      rows.push([
+        `deliveries/s at ${id.slice(6)} ${label}`,
+        ratio === undefined ? "n/a" : `${ratio.toFixed(2)}×`,
+        verdict(
+          ratio,
+          (r) => r >= goal,
+          (r) => `${(goal / r).toFixed(1)}× short`,
+        ),
+      ]);
+    }
+    rows.push([
+      `nothing lost, duplicated, reordered, corrupted or misattributed at ${
+        id.slice(6)
+      }`,
+      problems === null ? "n/a" : `${problems} bad lines (worst repeat)`,
+      verdict(problems ?? undefined, (p) => p === 0, (p) => `${p} bad lines`),
+    ]);
+  }
+  const p99 = spreadOfField(results.load.light?.chatlab, (r) => r.latencyMs.p99)
+    ?.median;
+  rows.push([
+    `light-load latency p99 ≤ ${GOALS.lightP99Ms} ms`,
+    p99 === undefined ? "n/a" : `${p99.toFixed(2)} ms`,
+    verdict(
+      p99,
+      (v) => v <= GOALS.lightP99Ms,
+      (v) => `${(v - GOALS.lightP99Ms).toFixed(2)} ms over`,
+    ),
+  ]);
+  const perClient = spreadOfField(
+    results.load.idle?.chatlab,
+    (r) => r.rssPerClientBytes,
+  )?.median;
+  rows.push([
+    `server RSS per idle connection ≤ ${GOALS.idleBytes / 1024} KiB`,
+    perClient === undefined ? "n/a" : kib(perClient),
+    verdict(
+      perClient,
+      (v) => v <= GOALS.idleBytes,
+      (v) => `${kib(v - GOALS.idleBytes)} over`,
+    ),
+  ]);
+  const control = spreadOfField(
+    results.load["stall-control"]?.chatlab,
+    (r) => r.deliveriesPerSec,
+  )?.median;
+  const stalled = spreadOfField(
+    results.load.stall?.chatlab,
+    (r) => r.deliveriesPerSec,
+  )?.median;
+  const stallShare = control && stalled !== undefined
+    ? stalled / control
+    : undefined;
+  rows.push([
+    "a client that never reads costs the others nothing measurable",
+    stallShare === undefined
+      ? "n/a"
+      : `others get ${
+        (stallShare * 100).toFixed(0)
+      }% of the control's deliveries/s`,
+    verdict(
+      stallShare,
+      (v) => v >= GOALS.stallShare,
+      (v) => `${((1 - v) * 100).toFixed(0)}% slower`,
+    ),
+  ]);
+  const chatlabTurns = turnsSpread(results, "chatlab")?.median;
+  const lessonTurns = turnsSpread(results, "lesson")?.median;
+  const turnsRatio = chatlabTurns && lessonTurns
+    ? chatlabTurns / lessonTurns
+    : undefined;
+  rows.push([
+    "take-turns exchanges no slower than the lesson's Python pair",
+    turnsRatio === undefined
+      ? "n/a"
+      : `${turnsRatio.toFixed(2)}× the lesson's rate`,
+    verdict(
+      turnsRatio,
+      (v) => v >= 1,
+      (v) => `${((1 - v) * 100).toFixed(0)}% slower`,
+    ),
+  ]);
+  return [
+    "## The issue's targets (chatlab)",
+    "",
+    table(["target", "measured", "met?"], rows),
+  ].join("\n");
+}
+
+function throughput(results: BenchResults): string {
+  const floods = results.scenarios.filter((s) => s.kind === "flood");
+  if (floods.length === 0) return "";
+  const names = results.targets;
+  const rows: string[][] = [];
+  for (const scenario of floods) {
+    const outcomes = results.load[scenario.id] ?? {};
+    rows.push([`**${scenario.title}**`, ...names.map(() => ""), "", ""]);
+    const metrics: [string, Pick, (v: number) => string, boolean][] = [
+      ["deliveries/s", (r) => r.deliveriesPerSec, rate, true],
+      ["latency p50", (r) => r.latencyMs.p50, ms, false],
+      ["latency p99", (r) => r.latencyMs.p99, ms, false],
+      ["lost", (r) => r.lost, count, false],
+      ["duplicated", (r) => r.duplicated, count, false],
+      ["reordered", (r) => r.reordered, count, false],
+      ["corrupted", (r) => r.corrupted, count, false],
+      ["misattributed", (r) => r.misattributed, count, false],
+      ["clients dropped", (r) => r.disconnected, count, false],
+      ["generator CPU share", (r) => r.generatorCpuShare, share, false],
+      ["server CPU share", (r) => r.serverCpuShare, share, false],
+    ];
+    for (const [label, pick, format, ratios] of metrics) {
+      rows.push([
+        label,
+        ...names.map((name) => cell(outcomes[name], pick, format)),
+        ratios ? ratio(outcomes, pick, "node") : "",
+        ratios ? ratio(outcomes, pick, "ncat") : "",
+      ]);
+    }
+  }
+  return [
+    "## Fan-out: every client reads every line",
+    "",
+    "Each sender sends its lines as fast as the server takes them (10 lines",
+    "per write); every client reads everything. Deliveries/s counts lines",
+    "received whole by a receiver, from the first send to the last delivery.",
+    "Latency here is mostly queueing: the room is saturated on purpose.",
+    `${GENERATOR_MARK}: the generator's median CPU share was ≥ ${GENERATOR_BOUND_SHARE} while the`,
+    "server's was not: the generator was the limit, and the server's real",
+    "capacity is higher than shown (so a ratio against it is flattering).",
+    "",
+    table(
+      [
+        "",
+        ...names.map((n) => LABELS[n].label),
+        "chatlab ÷ Node",
+        "chatlab ÷ ncat",
+      ],
+      rows,
+    ),
+  ].join("\n");
+}
+
+function light(results: BenchResults): string {
+  const scenario = results.scenarios.find((s) => s.kind === "light");
+  if (!scenario) return "";
+  const outcomes = results.load[scenario.id] ?? {};
+  const names = results.targets;
+  const metrics: [string, Pick, (v: number) => string][] = [
+    ["latency p50", (r) => r.latencyMs.p50, ms],
+    ["latency p99", (r) => r.latencyMs.p99, ms],
+    ["latency max", (r) => r.latencyMs.max, ms],
+    ["deliveries/s", (r) => r.deliveriesPerSec, rate],
+    ["lost", (r) => r.lost, count],
+    ["corrupted", (r) => r.corrupted, count],
+  ];
+  return [
+    `## Latency under light load: ${scenario.title}`,
+    "",
+    "Each sender sends one line every 50 ms; latency is from the sender's",
+    "write to the receiver's read, both in the generator (one clock).",
+    "",
+    table(
+      ["", ...names.map((n) => LABELS[n].label)],
+      metrics.map(([label, pick, format]) => [
+        label,
+        ...names.map((name) => cell(outcomes[name], pick, format)),
+      ]),
+    ),
+  ].join("\n");
+}
+
+function idle(results: BenchResults): string {
+  const scenario = results.scenarios.find((s) => s.kind === "idle");
+  if (!scenario) return "";
+  const outcomes = results.load[scenario.id] ?? {};
+  const names = results.targets;
+  const metrics: [string, Pick, (v: number) => string][] = [
+    ["server RSS per connection", (r) => r.rssPerClientBytes, kib],
+    ["server RSS before", (r) => r.serverRssBeforeKiB, (v) => kib(v * 1024)],
+    [
+      "server RSS with everyone in",
+      (r) => r.serverRssKiB,
+      (v) => kib(v * 1024),
+    ],
+    [`time for ${scenario.clients} clients to join`, (r) => r.joinMs, ms],
+  ];
+  return [
+    `## ${scenario.title}: memory and joining`,
+    "",
+    "Clients join ten at a time (each connects, sends its name where the",
+    "server asks for one, and waits for the greeting). RSS is read from",
+    "/proc/PID/status before the first client and one second after the last.",
+    "",
+    table(
+      ["", ...names.map((n) => LABELS[n].label)],
+      metrics.map(([label, pick, format]) => [
+        label,
+        ...names.map((name) => cell(outcomes[name], pick, format)),
+      ]),
+    ),
+  ].join("\n");
+}
+
+function stall(results: BenchResults): string {
+  const control = results.scenarios.find((s) => s.id === "stall-control");
+  const stalled = results.scenarios.find((s) => s.id === "stall");
+  if (!control || !stalled) return "";
+  const names = results.targets;
+  const rows: string[][] = [];
+  for (const scenario of [control, stalled]) {
+    const outcomes = results.load[scenario.id] ?? {};
+    rows.push([`**${scenario.title}**`, ...names.map(() => "")]);
+    const metrics: [string, Pick, (v: number) => string][] = [
+      ["others' deliveries/s", (r) => r.deliveriesPerSec, rate],
+      ["others' lost lines", (r) => r.lost, count],
+      ["server peak RSS", (r) => r.serverHwmKiB, (v) => kib(v * 1024)],
+      ["server RSS at the end", (r) => r.serverRssKiB, (v) => kib(v * 1024)],
+      ["clients dropped", (r) => r.disconnected, count],
+    ];
+    for (const [label, pick, format] of metrics) {
+      rows.push([
+        label,
+        ...names.map((name) => cell(outcomes[name], pick, format)),
+      ]);
+    }
+    rows.push([
+      "how the run ended",
+      ...names.map((name) => endings(outcomes[name])),
+    ]);
+  }
+  return [
+    "## One client that never reads",
+    "",
+    `${stalled.senders} of the ${stalled.clients} clients each send ${stalled.lines} lines as fast as`,
+    "they can. In the control every client reads; otherwise the last one",
+    "never reads a byte. Only the others' deliveries are counted, in both.",
+    "A run ends when every line has arrived, or after 2 s without a",
+    'delivery ("quiet": the room stalled).',
+    "",
+    table(["", ...names.map((n) => LABELS[n].label)], rows),
+  ].join("\n");
+}
+
+function turns(results: BenchResults): string {
+  const chatlab = turnsSpread(results, "chatlab");
+  const lesson = turnsSpread(results, "lesson");
+  if (!chatlab && !lesson) return "";
+  const exchanges = Object.values(results.turns).flat().find((t) =>
+    "exchanges" in t
+  );
+  const rows = [
+    ["chatlab `server.ts` ↔ `client.ts`", chatlab ? perSec(chatlab) : "n/a"],
+    [
+      "the lesson's `lesson_server.py` ↔ `lesson_client.py`",
+      lesson ? perSec(lesson) : "n/a",
+    ],
+  ];
+  if (chatlab && lesson) {
+    rows.push([
+      "chatlab ÷ lesson",
+      `${(chatlab.median / lesson.median).toFixed(2)}×`,
+    ]);
+  }
+  return [
+    "## Take-turns mode",
+    "",
+    `${
+      exchanges && "exchanges" in exchanges ? exchanges.exchanges : "?"
+    } scripted exchanges: a driver types one message into the client and one`,
+    "into the server through their stdin, then waits for each to print",
+    "`Received: ...`. It measures the whole path a typed message takes:",
+    "stdin, the program, TCP, the other program, stdout.",
+    "",
+    table(["pair", "exchanges/s"], rows),
+  ].join("\n");
+}
+
+function profiles(results: BenchResults): string {
+  if (results.profiles.length === 0) return "";
+  const parts = [
+    "## Where chatlab's room spends its time",
+    "",
+    "`deno run --cpu-prof` on the room server during one run; functions by",
+    "self time, as a share of the time the server was not idle.",
+  ];
+  for (const profile of results.profiles) {
+    parts.push(
+      "",
+      `**${profile.scenario}** (\`${profile.file}\`)`,
+      "",
+      table(
+        ["share", "self ms", "function", "where"],
+        profile.top.map((entry) => [
+          `${(entry.share * 100).toFixed(1)}%`,
+          entry.selfMs.toFixed(0),
+          `\`${entry.name}\``,
+          entry.where,
+        ]),
+      ),
+    );
+  }
+  return parts.join("\n");
+}
+
+function failures(results: BenchResults): string {
+  const lines: string[] = [];
+  for (const [id, byTarget] of Object.entries(results.load)) {
+    for (const [name, outcomes] of Object.entries(byTarget)) {
+      for (const [index, outcome] of (outcomes ?? []).entries()) {
+        const where = `${id}, ${name}, repeat ${index + 1}`;
+        if (!outcome.ok) lines.push(`- ${where}: failed: ${outcome.error}`);
+        for (const note of outcome.notes) lines.push(`- ${where}: ${note}`);
+      }
+    }
+  }
+  for (const [pair, runs] of Object.entries(results.turns)) {
+    for (const run of runs ?? []) {
+      if ("error" in run) lines.push(`- take-turns, ${pair}: ${run.error}`);
+    }
+  }
+  if (lines.length === 0) return "";
+  return ["## Failures and notes", "", ...lines].join("\n");
+}
+
+function method(results: BenchResults): string {
+  const flags = "`" + "--max-clients 2000 --max-per-address 2000 " +
+    "--rate-limit off --idle-timeout 0" + "`";
+  return [
+    "## How this is measured",
+    "",
+    "- `bench/load.js` is the load generator, a process of its own (Node,",
+    "  reading sockets with `onread` into one reused buffer). Every line is",
+    "  64 bytes: sender, sequence number, send time (µs, `performance.now()`),",
+    "  filler and a check digit, at a fixed distance from the line end, so a",
+    "  server's prefix is skipped without parsing. Each receiver checks each",
+    "  sender's lines: lost, duplicated, reordered, corrupted (a line that is",
+    "  neither a whole payload nor a server notice) and misattributed (a",
+    "  prefix that does not name the sender).",
+    "- Its own CPU time over the measured wall time is the generator CPU",
+    "  share; the server's comes from /proc/PID/stat over the same interval.",
+    `- chatlab runs \`server.ts --room\` with ${flags}: its`,
+    "  defaults suit a class, not 1000 clients on one address flooding.",
+    "  Everything else is default, including the 256 KiB queue per client.",
+    "- `bench/baseline_node.js` and `bench/baseline_python.py` are what the",
+    "  lesson's next step looks like in each language, about 40 lines each,",
+    "  same join protocol (name first, `*** Hello`). Node's keeps Nagle's",
+    "  algorithm on (its default; turning it off made it slower here) and",
+    "  queues without limit for a slow reader; Python's awaits `drain()`, so",
+    "  a reader that stops holds up its senders.",
+    "- `ncat --chat` relays raw chunks and prefixes `<userN> ` to each chunk,",
+    "  not each line: lines get split, merged and left without a name. Its",
+    "  deliveries count only lines that arrived whole.",
+    "- A join barrier runs before any measurement: the first client says",
+    "  `#SYNC` until everyone has heard it.",
+    results.quick
+      ? "- This was a `--quick` run: tiny rooms, one repeat."
+      : "- Reproduce: `deno task bench` (about 10 minutes); `deno task bench --quick` for a smoke run.",
+  ].join("\n");
+}
+
+const GENERATOR_MARK = "†";
+
+/** A cell: the median (and spread) of one field, flagged where it needs it. */
+function cell(
+  outcomes: LoadOutcome[] | undefined,
+  pick: Pick,
+  format: (v: number) => string,
+): string {
+  if (outcomes === undefined) return "—";
+  const spread = spreadOfField(outcomes, pick);
+  const failed = outcomes.filter((o) => !o.ok).length;
+  const suffix = failed > 0 ? ` (${failed}/${outcomes.length} failed)` : "";
+  if (spread === null) return failed > 0 ? `failed${suffix}` : "n/a";
+  const mark = pick === rateOf && generatorBound(outcomes)
+    ? GENERATOR_MARK
+    : "";
+  return `${formatSpread(spread, format)}${mark}${suffix}`;
+}
+
+const rateOf: Pick = (r) => r.deliveriesPerSec;
+
+/**
+ * Whether the generator was saturated while the server was not: then the
+ * server might have gone faster, and its figure is a lower bound.
+ */
+function generatorBound(outcomes: LoadOutcome[]): boolean {
+  const generator = spreadOfField(outcomes, (r) => r.generatorCpuShare)?.median;
+  const server = spreadOfField(outcomes, (r) => r.serverCpuShare)?.median;
+  return generator !== undefined && generator >= GENERATOR_BOUND_SHARE &&
+    (server === undefined || server < GENERATOR_BOUND_SHARE);
+}
+
+function formatSpread(spread: Spread, format: (v: number) => string): string {
+  if (spread.count === 1 || spread.min === spread.max) {
+    return format(spread.median);
+  }
+  return `${format(spread.median)} (${format(spread.min)}–${
+    format(spread.max)
+  })`;
+}
+
+function ratio(
+  outcomes: Partial<Record<TargetName, LoadOutcome[]>>,
+  pick: Pick,
+  other: TargetName,
+): string {
+  const ours = spreadOfField(outcomes.chatlab, pick)?.median;
+  const theirs = spreadOfField(outcomes[other], pick)?.median;
+  if (!ours || !theirs) return "—";
+  return `${(ours / theirs).toFixed(2)}×`;
+}
+
+function maxProblems(outcomes: LoadOutcome[] | undefined): number | null {
+  const results = okResults(outcomes);
+  if (results.length === 0) return null;
+  return Math.max(
+    ...results.map((r) =>
+      r.lost + r.duplicated + r.reordered + r.corrupted + r.misattributed
+    ),
+  );
+}
+
+function endings(outcomes: LoadOutcome[] | undefined): string {
+  const counts = new Map<string, number>();
+  for (const result of okResults(outcomes)) {
+    const key = result.stopped ?? "?";
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  if (counts.size === 0) return "—";
+  return [...counts].map(([key, n]) => `${key} ×${n}`).join(", ");
+}
+
+function turnsSpread(results: BenchResults, pair: "chatlab" | "lesson") {
+  return spreadOf(
+    (results.turns[pair] ?? []).map((run) =>
+      "exchangesPerSec" in run ? run.exchangesPerSec : null
+    ),
+  );
+}
+
+function verdict<T>(
+  value: T | undefined,
+  met: (value: T) => boolean,
+  shortBy: (value: T) => string,
+): string {
+  if (value === undefined) return "not measured";
+  return met(value) ? "**yes**" : `no: ${shortBy(value)}`;
+}
+
+function table(headings: string[], rows: string[][]): string {
+  return [
+    `| ${headings.join(" | ")} |`,
+    `| ${headings.map((_, i) => i === 0 ? "---" : "---:").join(" | ")} |`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`),
+  ].join("\n");
+}
+
+function perSec(spread: Spread): string {
+  return formatSpread(spread, (v) => v.toFixed(0));
+}
+
+function rate(value: number): string {
+  if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
+  if (value >= 1e3) return `${(value / 1e3).toFixed(0)} k`;
+  return value.toFixed(0);
+}
+
+function ms(value: number): string {
+  if (value >= 100) return `${value.toFixed(0)} ms`;
+  if (value >= 10) return `${value.toFixed(1)} ms`;
+  return `${value.toFixed(2)} ms`;
+}
+
+function count(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+function share(value: number): string {
+  return value.toFixed(2);
+}
+
+function kib(bytes: number): string {
+  if (Math.abs(bytes) >= 1024 * 1024) {
+    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  }
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
