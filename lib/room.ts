@@ -217,6 +217,7 @@ export class Room {
       address,
       this.#maxQueuedBytes,
       () => this.#drop(client, "not reading messages fast enough"),
+      () => this.#leave(client, "connection lost"),
     );
     client.admitted = this.#password === undefined;
     this.#clients.add(client);
@@ -526,13 +527,18 @@ class RemoteClient implements Member {
     address: string,
     maxQueuedBytes: number,
     onStalled: () => void,
+    onLost: () => void,
   ) {
     this.conn = conn;
     this.address = address;
     this.outbox = new Outbox(conn, {
       maxQueuedBytes,
       onOverflow: onStalled,
-      onWriteError: () => this.#closeNow(),
+      // The room must hear of it: the read loop ends quietly once closed.
+      onWriteError: () => {
+        onLost();
+        this.#closeNow();
+      },
     });
     setNoDelay(conn);
   }
