@@ -295,7 +295,7 @@ export class Room {
       this.#chooseName(client, frame.text);
       return;
     }
-    if (limit && !limit.take(frame.text.length)) {
+    if (limit && !limit.take(utf8Length(frame.text))) {
       client.throttledLines++;
       if (client.throttledLines === 1) {
         client.deliver(
@@ -610,6 +610,22 @@ function notice(text: string): Uint8Array {
 
 function errorLine(text: string): Uint8Array {
   return notice(`Error: ${capitalize(text)}`);
+}
+
+/** How many bytes `text` takes in UTF-8, counted without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // One more byte from U+0080, two from U+0800; a surrogate pair (two
+    // units) is four bytes.
+    if (unit >= 0x80) bytes += unit >= 0x800 && !isSurrogate(unit) ? 2 : 1;
+  }
+  return bytes;
+}
+
+function isSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdfff;
 }
 
 /** `1 second`, `60 seconds`: a duration in milliseconds, in whole seconds. */
