@@ -1,0 +1,370 @@
+// The security options over real sockets: TLS with a certificate made at test
+// time, the room passphrase, IPv6, and the default bind address. Every
+// failure is one clear line.
+
+import { assertEquals, assertMatch, assertOk } from "./support/assert.ts";
+import { assertNoStackTrace } from "./support/chat.ts";
+import {
+  commandOutput,
+  isolated,
+  ISOLATION_UNAVAILABLE,
+} from "./support/isolation.ts";
+import { Puppet } from "./support/hostile_peers.ts";
+import { RunningProcess } from "./support/process.ts";
+import { RawClient } from "./support/raw_client.ts";
+import {
+  type ChatlabOptions,
+  runChatlab,
+  startRoomServer,
+} from "./support/room_server.ts";
+import { TestCertificate } from "./support/tls.ts";
+import { passwordMatches, WRONG_PASSWORD_DELAY_MS } from "../lib/password.ts";
+import { WELCOME_TIMEOUT_MS } from "../lib/full_duplex.ts";
+
+const PASSWORD_PERMISSION = "--allow-env=CHATLAB_PASSWORD";
+
+/** How a finished process ended, checked to have no stack trace. */
+async function finished(process: RunningProcess) {
+  const status = await process.finish();
+  assertNoStackTrace(process.stderr.text);
+  assertNoStackTrace(process.stdout.text);
+  return {
+    code: status.code,
+    stdout: process.stdout.lines,
+    stderr: process.stderr.lines,
+  };
+}
+
+/** `client.ts --name NAME` (a room client) on `port`, with extra options. */
+function roomClient(
+  port: number,
+  name: string,
+  args: string[] = [],
+  options: ChatlabOptions = {},
+): RunningProcess {
+  return runChatlab("client.ts", [
+    "--port",
+    String(port),
+    "--name",
+    name,
+    ...args,
+  ], options);
+}
+
+/** Starts a TLS room with `certificate`, the server reading only its directory. */
+function startTlsRoom(certificate: TestCertificate) {
+  return startRoomServer([
+    "--tls-cert",
+    certificate.certFile,
+    "--tls-key",
+    certificate.keyFile,
+  ], { permissions: [`--allow-read=${certificate.dir}`] });
+}
+
+Deno.test("TLS room relays messages between clients that trust its certificate with --ca", async () => {
+  await using certificate = await TestCertificate.create();
+  const { server, port } = await startTlsRoom(certificate);
+  await using _server = server;
+  // A plain client starts first: its connection waits for a TLS handshake
+  // that never comes, and it gives up on its own after the welcome timeout.
+  await using plain = roomClient(port, "plain");
+  await plain.stdout.waitFor(`Connected to 127.0.0.1:${port}.`);
+
+  const trusting = [`--allow-read=${certificate.dir}`];
+  const tls = ["--tls", "--ca", certificate.certFile];
+  await using alice = roomClient(port, "alice", tls, { permissions: trusting });
+  await alice.stdout.waitFor("*** Hello alice!");
+  await using bob = roomClient(port, "bob", tls, { permissions: trusting });
+  await bob.stdout.waitFor("*** Hello bob!");
+  // A plain peer that talks first (nc, a student's program) is cut off as
+  // soon as its bytes fail the handshake.
+  await using plainPeer = await RawClient.connect(port);
+  await plainPeer.send("carol");
+  await plainPeer.waitForEnd();
+  assertOk(!plainPeer.lines.some((line) => line.startsWith("***")));
+
+  await alice.writeLines("over TLS é 漢字");
+  await bob.stdout.waitFor("<alice> over TLS é 漢字");
+  await bob.writeLines("/me nods");
+  await alice.stdout.waitFor("* bob nods");
+  await server.stdout.waitFor("<alice> over TLS é 漢字");
+
+  const outcome = await finished(plain);
+  assertEquals(outcome.stderr, [
+    `error: The server sent no welcome within ${
+      WELCOME_TIMEOUT_MS / 1000
+    } seconds: is it a chatlab room, and does it use TLS (then add --tls)?`,
+  ]);
+  assertEquals(outcome.code, 1);
+  // The TLS clients never noticed.
+  await alice.writeLines("still here");
+  await bob.stdout.waitFor("<alice> still here");
+});
+
+Deno.test("TLS client without --ca refuses a self-signed certificate in one line", async () => {
+  await using certificate = await TestCertificate.create();
+  const { server, port } = await startTlsRoom(certificate);
+  await using _server = server;
+  const outcome = await finished(roomClient(port, "alice", ["--tls"]));
+  assertEquals(outcome.stderr, [
+    `error: The TLS certificate of 127.0.0.1:${port} was not accepted (invalid peer certificate: UnknownIssuer): for a self-signed server, pass its certificate with --ca FILE`,
+  ]);
+  assertEquals(outcome.stdout, []);
+  assertEquals(outcome.code, 1);
+});
+
+Deno.test("TLS client to a plain server says the server does not speak TLS", async () => {
+  await using certificate = await TestCertificate.create();
+  const { server, port } = await startRoomServer();
+  await using _server = server;
+  const outcome = await finished(
+    roomClient(port, "alice", ["--tls", "--ca", certificate.certFile], {
+      permissions: [`--allow-read=${certificate.dir}`],
+    }),
+  );
+  assertEquals(outcome.stderr, [
+    `error: TLS failed with 127.0.0.1:${port} (received corrupt message of type InvalidContentType): is the server using TLS (--tls-cert)?`,
+  ]);
+  assertEquals(outcome.stdout, []);
+  assertEquals(outcome.code, 1);
+});
+
+Deno.test("server with a missing certificate file says so in one line", async () => {
+  await using certificate = await TestCertificate.create();
+  const missing = `${certificate.dir}/missing.pem`;
+  const outcome = await finished(
+    runChatlab("server.ts", [
+      "--room",
+      "--port",
+      "0",
+      "--tls-cert",
+      missing,
+      "--tls-key",
+      certificate.keyFile,
+    ], {
+      permissions: [`--allow-read=${certificate.dir}`],
+    }),
+  );
+  assertEquals(outcome.stderr, [
+    `error: Cannot read the certificate file "${missing}": no such file`,
+  ]);
+  assertEquals(outcome.stdout, []);
+  assertEquals(outcome.code, 1);
+});
+
+Deno.test("server and client without --allow-read name the missing permission", async () => {
+  await using certificate = await TestCertificate.create();
+  const server = await finished(
+    runChatlab("server.ts", [
+      "--room",
+      "--port",
+      "0",
+      "--tls-cert",
+      certificate.certFile,
+      "--tls-key",
+      certificate.keyFile,
+    ]),
+  );
+  assertEquals(server.stderr, [
+    `error: Missing Deno permission: Requires read access to "${certificate.certFile}", run again with the --allow-read flag`,
+  ]);
+  assertEquals(server.code, 1);
+  const client = await finished(
+    roomClient(1, "alice", ["--tls", "--ca", certificate.certFile]),
+  );
+  assertEquals(client.stderr, [
+    `error: Missing Deno permission: Requires read access to "${certificate.certFile}", run again with the --allow-read flag`,
+  ]);
+  assertEquals(client.code, 1);
+});
+
+Deno.test("passwordMatches tells equal from unequal passphrases of any length", () => {
+  assertEquals(passwordMatches("sesame", "sesame"), true);
+  assertEquals(passwordMatches("", ""), true);
+  assertEquals(passwordMatches("é 漢字 😀", "é 漢字 😀"), true);
+  assertEquals(passwordMatches("sesame", "Sesame"), false);
+  assertEquals(passwordMatches("sesame", "sesamf"), false);
+  assertEquals(passwordMatches("sesam", "sesame"), false);
+  assertEquals(passwordMatches("sesame ", "sesame"), false);
+  assertEquals(passwordMatches("", "sesame"), false);
+  assertEquals(passwordMatches("x".repeat(10_000), "x"), false);
+});
+
+Deno.test("room passphrase from CHATLAB_PASSWORD admits the right one and refuses a wrong one after a delay", async () => {
+  const { server, port } = await startRoomServer([], {
+    permissions: [PASSWORD_PERMISSION],
+    env: { CHATLAB_PASSWORD: "open sesame" },
+  });
+  await using _server = server;
+  const withPassword = (password: string): ChatlabOptions => ({
+    permissions: [PASSWORD_PERMISSION],
+    env: { CHATLAB_PASSWORD: password },
+  });
+  await using alice = roomClient(
+    port,
+    "alice",
+    [],
+    withPassword("open sesame"),
+  );
+  await alice.stdout.waitFor("*** Hello alice!");
+
+  const start = performance.now();
+  await using malloryProcess = roomClient(
+    port,
+    "mallory",
+    [],
+    withPassword("open sesame!"),
+  );
+  await malloryProcess.stdout.waitFor("*** Disconnected:");
+  assertOk(performance.now() - start >= WRONG_PASSWORD_DELAY_MS);
+  const mallory = await finished(malloryProcess);
+  assertEquals(mallory.stdout.at(-1), "*** Disconnected: wrong password");
+  assertEquals(mallory.stderr, []);
+  assertEquals(mallory.code, 1);
+  assertOk(!server.stdout.lines.some((line) => line.includes("mallory")));
+
+  const noPassword = await finished(roomClient(port, "eve"));
+  assertEquals(noPassword.stderr, [
+    "error: This room needs a password: set CHATLAB_PASSWORD or use --password",
+  ]);
+  assertEquals(noPassword.code, 1);
+
+  await alice.writeLines("only friends here");
+  await server.stdout.waitFor("<alice> only friends here");
+});
+
+Deno.test("room passphrase and name may arrive in one packet, as a script sends them", async () => {
+  const { server, port } = await startRoomServer(["--password", "sesame"]);
+  await using _server = server;
+  await using bot = await RawClient.connect(port);
+  await bot.send("sesame", "bot", "hello from a script");
+  await bot.waitFor("*** Hello bot!");
+  await server.stdout.waitFor("<bot> hello from a script");
+});
+
+Deno.test("room passphrase can be typed into nc, then the name", async () => {
+  const { server, port } = await startRoomServer(["--password", "sesame"]);
+  await using _server = server;
+  await using nc = new RunningProcess("nc", [
+    "-n",
+    "-N",
+    "127.0.0.1",
+    String(port),
+  ]);
+  await nc.stdout.waitFor(
+    "*** Welcome to the chatlab room. This room needs a password",
+  );
+  await nc.writeLines("sesame");
+  await nc.stdout.waitFor("*** Password accepted.");
+  await nc.writeLines("carol");
+  await nc.stdout.waitFor("*** Hello carol!");
+  await nc.writeLines("typed by hand");
+  await server.stdout.waitFor("<carol> typed by hand");
+});
+
+/** Why IPv6 loopback cannot be used here, or `null` when it can. */
+function ipv6Unavailable(): string | null {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return null;
+  } catch (error) {
+    return `no IPv6 loopback (::1) here: ${error}`;
+  }
+}
+
+const NO_IPV6 = ipv6Unavailable();
+if (NO_IPV6) console.warn(`Skipping the IPv6 tests: ${NO_IPV6}`);
+
+Deno.test({
+  name: "server and client take turns over IPv6 with --host ::1",
+  ignore: NO_IPV6 !== null,
+  async fn() {
+    await using server = runChatlab("server.ts", [
+      "--host",
+      "::1",
+      "--port",
+      "0",
+    ]);
+    const port =
+      (await server.stdout.waitFor(/^Listening on \[::1\]:(\d+)$/))[1];
+    await using client = runChatlab("client.ts", [
+      "--host",
+      "::1",
+      "--port",
+      port,
+    ]);
+    await client.stdout.waitFor(`Connected to [::1]:${port}.`);
+    await server.stdout.waitFor(/^Connected to \[::1\]:\d+\.$/);
+    await client.writeLines("hello over IPv6");
+    await server.stdout.waitFor("Received: hello over IPv6");
+    await server.writeLines("hello back");
+    await client.stdout.waitFor("Received: hello back");
+  },
+});
+
+Deno.test({
+  name: "room works over IPv6 with --host ::1",
+  ignore: NO_IPV6 !== null,
+  async fn() {
+    const { server, port } = await startRoomServer(["--host", "::1"]);
+    await using _server = server;
+    await using alice = roomClient(port, "alice", ["--host", "::1"]);
+    await alice.stdout.waitFor("*** Hello alice!");
+    await using bob = await Puppet.connect(port, { host: "::1" });
+    await bob.send("bob");
+    await bob.waitFor("*** Hello bob!");
+    await alice.writeLines("hello over IPv6");
+    await bob.waitFor("<alice> hello over IPv6");
+    await bob.send("hi alice");
+    await alice.stdout.waitFor("<bob> hi alice");
+  },
+});
+
+Deno.test("server binds 127.0.0.1 by default and says nothing about other networks", async () => {
+  const { server, port } = await startRoomServer();
+  await using _server = server;
+  assertEquals(server.stdout.lines[0], `Listening on 127.0.0.1:${port}`);
+  assertOk(!server.stdout.text.includes("every network"));
+  const listening = commandOutput("ss", ["-Hltn", `sport = :${port}`]);
+  if (listening !== null) {
+    assertMatch(listening, new RegExp(`127\\.0\\.0\\.1:${port}\\b`));
+  }
+});
+
+for (const host of ["0.0.0.0", "::"]) {
+  Deno.test({
+    name: `server bound to ${host} says that every network can connect`,
+    ignore: host === "::" && NO_IPV6 !== null,
+    async fn() {
+      // In a network namespace of its own when possible: nothing outside it
+      // can reach the listener even for a moment.
+      const run = [
+        "run",
+        "--allow-net",
+        "server.ts",
+        "--room",
+        "--host",
+        host,
+        "--port",
+        "0",
+      ];
+      const { command, args } = ISOLATION_UNAVAILABLE === null
+        ? isolated(Deno.execPath(), run)
+        : { command: Deno.execPath(), args: run };
+      await using server = new RunningProcess(command, args);
+      const shown = host.includes(":") ? `[${host}]` : host;
+      const match = await server.stdout.waitFor(
+        new RegExp(`^Listening on ${escapeRegExp(shown)}:(\\d+)$`),
+      );
+      await server.stdout.waitFor(
+        `Listening on every network: other computers can connect to this computer's address, port ${
+          match[1]
+        }`,
+      );
+    },
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

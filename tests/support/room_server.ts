@@ -1,0 +1,159 @@
+/**
+ * Helpers for the room's fault, limit, security and soak tests: chatlab's
+ * scripts with the extra permissions some runs need, a room server with its
+ * process id, and what the kernel says about that process (memory, open
+ * files).
+ *
+ * @module
+ */
+
+import { assertEquals } from "./assert.ts";
+import { commandOutput } from "./isolation.ts";
+import { RunningProcess, type SpawnOptions, withTimeout } from "./process.ts";
+import { RawClient } from "./raw_client.ts";
+
+/** Options for {@linkcode runChatlab}. */
+export interface ChatlabOptions extends SpawnOptions {
+  /**
+   * Deno permission flags beyond `--allow-net`, such as `--allow-read=DIR`
+   * or `--allow-env=CHATLAB_PASSWORD`.
+   *
+   * @default {[]}
+   */
+  permissions?: string[];
+}
+
+/** Starts `deno run --allow-net [permissions] script args`. */
+export function runChatlab(
+  script: "server.ts" | "client.ts",
+  args: string[],
+  options: ChatlabOptions = {},
+): RunningProcess {
+  return new RunningProcess(Deno.execPath(), [
+    "run",
+    "--allow-net",
+    ...(options.permissions ?? []),
+    script,
+    ...args,
+  ], options);
+}
+
+/** A running `server.ts --room`. */
+export interface RoomServer {
+  /** The server process; its stdin is the operator's keyboard. */
+  server: RunningProcess;
+  /** The port it listens on. */
+  port: number;
+  /** Its process id, for {@linkcode residentKiB} and {@linkcode openFiles}. */
+  pid: number;
+}
+
+/**
+ * Starts `server.ts --room --port 0 args` and waits until the room is open
+ * (the listener is bound before "Listening on" is printed).
+ */
+export async function startRoomServer(
+  args: string[] = [],
+  options: ChatlabOptions = {},
+): Promise<RoomServer> {
+  const server = runChatlab(
+    "server.ts",
+    ["--room", "--port", "0", ...args],
+    options,
+  );
+  try {
+    const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
+    await server.stdout.waitFor("*** Room open as");
+    return { server, port: Number(match[1]), pid: server.child.pid };
+  } catch (error) {
+    await server[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+/**
+ * The resident memory of process `pid`, in KiB (`VmRSS` in
+ * `/proc/PID/status`). Deno wants --allow-all to read /proc, so `cat` reads it.
+ */
+export function residentKiB(pid: number): number {
+  const status = commandOutput("cat", [`/proc/${pid}/status`]) ?? "";
+  const match = status.match(/^VmRSS:\s+(\d+) kB$/m);
+  if (!match) throw new Error(`No VmRSS for process ${pid}:\n${status}`);
+  return Number(match[1]);
+}
+
+/** How many file descriptors process `pid` has open (`/proc/PID/fd`). */
+export function openFiles(pid: number): number {
+  const listing = commandOutput("ls", ["-1", `/proc/${pid}/fd`]);
+  if (listing === null) throw new Error(`Cannot list /proc/${pid}/fd`);
+  return listing.split("\n").filter((line) => line !== "").length;
+}
+
+/**
+ * Waits until `check()` holds, polling every 50 ms (for state that has no
+ * output line to wait for, such as a count in /proc); fails after `ms`.
+ */
+export async function eventually(
+  what: string,
+  check: () => boolean,
+  ms = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The texts `sender` said in the room, in the order they arrived. */
+export function saidBy(lines: readonly string[], sender: string): string[] {
+  const prefix = `<${sender}> `;
+  return lines.filter((line) => line.startsWith(prefix)).map((line) =>
+    line.slice(prefix.length)
+  );
+}
+
+/** Asserts that `lines` hold exactly `expected` from `sender`, in order. */
+export function assertSaidInOrder(
+  lines: readonly string[],
+  sender: string,
+  expected: readonly string[],
+): void {
+  assertEquals(saidBy(lines, sender), expected);
+}
+
+/** `count` numbered lines: `PREFIX 0`, `PREFIX 1`, ... */
+export function numberedLines(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix} ${i}`);
+}
+
+/**
+ * Asserts that the room still serves: `newcomer` joins, hears a line from
+ * `talker` (a client already in the room, called `talkerName`), and answers.
+ */
+export async function assertRoomServes(
+  port: number,
+  talker: RawClient,
+  talkerName: string,
+  newcomer = "newcomer",
+): Promise<void> {
+  await using fresh = await RawClient.join(port, newcomer);
+  await talker.waitFor(`*** ${newcomer} joined`);
+  await talker.send(`welcome, ${newcomer}`);
+  await fresh.waitFor(`<${talkerName}> welcome, ${newcomer}`);
+  await fresh.send("thanks");
+  await talker.waitFor(`<${newcomer}> thanks`);
+}
+
+/**
+ * Waits for `process` to exit by itself, its stdin left open (closing it
+ * would be an end of input, which a chat client acts on), and for all its
+ * output.
+ */
+export async function exitOf(
+  process: RunningProcess,
+): Promise<Deno.CommandStatus> {
+  const status = await withTimeout(process.child.status, "process exit");
+  await Promise.all([process.stdout.done, process.stderr.done]);
+  return status;
+}

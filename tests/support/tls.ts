@@ -1,0 +1,73 @@
+/**
+ * A self-signed TLS certificate made at test time with `openssl`, so nothing
+ * secret is ever committed. `mktemp` and `openssl` write the files, so the
+ * tests need no --allow-write; `rm` removes them afterwards.
+ *
+ * @module
+ */
+
+import { commandOutput } from "./isolation.ts";
+
+/** A certificate and its key in a fresh temporary directory. */
+export class TestCertificate implements AsyncDisposable {
+  /** The temporary directory holding both files. */
+  readonly dir: string;
+  /** The certificate (PEM), valid for localhost, 127.0.0.1 and ::1. */
+  readonly certFile: string;
+  /** The private key (PEM, EC P-256). */
+  readonly keyFile: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.certFile = `${dir}/cert.pem`;
+    this.keyFile = `${dir}/key.pem`;
+  }
+
+  /**
+   * Makes a certificate a TLS client accepts as a server's own: rustls
+   * refuses a certificate marked as a CA (`openssl req -x509`'s default) as
+   * an end entity, hence `CA:FALSE`, and wants the names in subjectAltName.
+   */
+  static async create(): Promise<TestCertificate> {
+    const dir = commandOutput("mktemp", ["-d", "-t", "chatlab-tls.XXXXXX"]);
+    if (dir === null) throw new Error("mktemp -d failed");
+    const certificate = new TestCertificate(dir);
+    const { success, stderr } = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        certificate.keyFile,
+        "-out",
+        certificate.certFile,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!success) {
+      await certificate[Symbol.asyncDispose]();
+      throw new Error(
+        `openssl failed: ${new TextDecoder().decode(stderr).trim()}`,
+      );
+    }
+    return certificate;
+  }
+
+  /** Removes the directory and both files. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await new Deno.Command("rm", { args: ["-rf", this.dir] }).output();
+  }
+}
