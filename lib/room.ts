@@ -224,7 +224,9 @@ export class Room {
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
     if (this.#clients.size > this.#maxClients) {
       client.disconnect(
-        `the server is full (${this.#maxClients} people); try again later`,
+        `the server is full (${
+          count(this.#maxClients, "person", "people")
+        }); try again later`,
       );
     } else if (this.#perAddress.get(address)! > this.#maxClientsPerAddress) {
       client.disconnect(
@@ -630,8 +632,12 @@ function isSurrogate(unit: number): boolean {
 
 /** `1 second`, `60 seconds`: a duration in milliseconds, in whole seconds. */
 function seconds(ms: number): string {
-  const count = Math.round(ms / 1000);
-  return count === 1 ? "1 second" : `${count} seconds`;
+  return count(Math.round(ms / 1000), "second", "seconds");
+}
+
+/** `1 person`, `100 people`. */
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 function capitalize(text: string): string {
