@@ -13,8 +13,10 @@ import {
   assertRoomServes,
   assertSaidInOrder,
   eventually,
+  exitOf,
   numberedLines,
   openFiles,
+  runChatlab,
   saidBy,
   startRoomServer,
 } from "./support/room_server.ts";
@@ -160,6 +162,51 @@ Deno.test("room flood guard stops a 500-line flood with a reason, and others are
     "after the flood",
   ]);
   await assertRoomServes(port, alice, "alice");
+});
+
+Deno.test("client.ts pasting a flood is told why it was cut off, and exits 1", async () => {
+  const { server, port } = await startRoomServer();
+  await using _server = server;
+  await using reader = await RawClient.join(port, "reader");
+  await using flooder = runChatlab("client.ts", [
+    "--port",
+    String(port),
+    "--name",
+    "flooder",
+  ]);
+  await flooder.stdout.waitFor("*** Hello flooder!");
+  await flooder.writeLines(...numberedLines("paste", 500));
+  assertEquals((await exitOf(flooder)).code, 1);
+  assertEquals(flooder.stdout.lines.slice(-2), [
+    "*** Error: You are sending too fast; slow down (lines are being dropped)",
+    "*** Disconnected: flooding (too many lines too fast)",
+  ]);
+  assertEquals(flooder.stderr.lines, []);
+  await reader.waitFor("*** flooder left");
+  assertEquals(
+    saidBy(reader.lines, "flooder").slice(0, 40),
+    numberedLines("paste", 40),
+  );
+});
+
+Deno.test("client.ts that finds the room full says so and exits 1", async () => {
+  const { server, port } = await startRoomServer(["--max-clients", "1"]);
+  await using _server = server;
+  await using alice = await RawClient.join(port, "alice");
+  await using late = runChatlab("client.ts", [
+    "--port",
+    String(port),
+    "--name",
+    "late",
+  ]);
+  assertEquals((await exitOf(late)).code, 1);
+  assertEquals(late.stdout.lines, [
+    `Connected to 127.0.0.1:${port}.`,
+    "*** Disconnected: the server is full (1 person); try again later",
+  ]);
+  assertEquals(late.stderr.lines, []);
+  await alice.send("still here");
+  await server.stdout.waitFor("<alice> still here");
 });
 
 Deno.test("room flood guard counts bytes, not characters: long CJK lines use up the byte budget", async () => {
