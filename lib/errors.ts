@@ -63,6 +63,9 @@ export function describeNetworkError(
   if (/certificate/i.test(message)) {
     return `The TLS certificate of ${where} was not accepted (${message}): for a self-signed server, pass its certificate with --ca FILE`;
   }
+  if (/unexpected end of file/i.test(message)) {
+    return `The connection to ${where} closed during the TLS handshake: is the server using TLS (--tls-cert)?`;
+  }
   if (/corrupt message|InvalidContentType|handshake/i.test(message)) {
     return `TLS failed with ${where} (${message}): is the server using TLS (--tls-cert)?`;
   }
@@ -78,7 +81,12 @@ export function describeError(error: unknown): string {
   if (error instanceof Deno.errors.NotCapable) {
     return `Missing Deno permission: ${messageOf(error)}`;
   }
-  return messageOf(error);
+  const message = messageOf(error);
+  // rustls's own words when a plain client talks to a TLS server.
+  if (message.startsWith("received corrupt message")) {
+    return `The other side is not using TLS, but this server expects it (--tls-cert): connect with client.ts --tls (${message})`;
+  }
+  return message;
 }
 
 /** `host:port`, with brackets around an IPv6 address. */

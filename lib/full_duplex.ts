@@ -87,9 +87,10 @@ export async function chatFreely(
   // Sending stops by itself when the connection goes away.
   sending.catch(() => {});
 
+  // The room adds a `<name> ` prefix, and making text safe can grow it.
   const peer = new LineReader(conn, {
-    maxLineBytes: // The room adds a `<name> ` prefix, and making text safe can grow it.
-      MAX_EXPANSION * maxLineBytes + 64,
+    maxLineBytes: MAX_EXPANSION * maxLineBytes + 64,
+    refuseTls: true,
   });
   try {
     for (let frame; (frame = await peer.readFrame()) !== null;) {
@@ -103,8 +104,12 @@ export async function chatFreely(
       if (frame.text.startsWith("*** Disconnected:")) disconnected = true;
       screen.show(label + sanitize(frame.text));
     }
-  } catch {
-    // A reset connection ends the chat like a closed one.
+  } catch (error) {
+    // Closed by us (no welcome) ends the chat like a close; anything else is
+    // worth a line.
+    if (!(error instanceof Deno.errors.BadResource)) {
+      failure ??= error instanceof Error ? error : new Error(String(error));
+    }
   }
   await screen.flush();
   if (failure) throw failure;

@@ -31,6 +31,13 @@ export interface LineReaderOptions {
    * @default {1024}
    */
   maxLineBytes?: number;
+  /**
+   * Refuse a peer whose first bytes are a TLS record: it is talking TLS to
+   * a side that is not, and its bytes would only print as junk.
+   *
+   * @default {false}
+   */
+  refuseTls?: boolean;
 }
 
 /** Options for {@linkcode LineReader.readMessage}. */
@@ -52,6 +59,7 @@ export class LineReader {
   #frames: Frame[] = [];
   #pendingRead: Promise<number | null> | null = null;
   #ended = false;
+  #checkForTls: boolean;
 
   /** Reads from `source`. */
   constructor(source: ByteSource, options: LineReaderOptions = {}) {
@@ -59,6 +67,7 @@ export class LineReader {
     this.#splitter = new LineSplitter({
       maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
     });
+    this.#checkForTls = options.refuseTls ?? false;
   }
 
   /**
@@ -114,8 +123,30 @@ export class LineReader {
       if (last) this.#frames.push(last);
       return;
     }
-    this.#frames.push(...this.#splitter.push(this.#buffer.subarray(0, count)));
+    const chunk = this.#buffer.subarray(0, count);
+    if (this.#checkForTls && count > 0) {
+      this.#checkForTls = false;
+      if (isTlsRecord(chunk)) {
+        throw new Error(
+          "The other side is using TLS and this side is not: add --tls to the client, or drop --tls-cert from the server",
+        );
+      }
+    }
+    this.#frames.push(...this.#splitter.push(chunk));
   }
+}
+
+/** TLS record types a peer opens with: a handshake (ClientHello) or an alert. */
+const TLS_HANDSHAKE = 0x16;
+const TLS_ALERT = 0x15;
+/** The major version byte of every TLS record (SSL 3.0 to TLS 1.3). */
+const TLS_MAJOR_VERSION = 0x03;
+
+/** Whether `bytes` start like a TLS record, which no text line does. */
+function isTlsRecord(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 &&
+    (bytes[0] === TLS_HANDSHAKE || bytes[0] === TLS_ALERT) &&
+    bytes[1] === TLS_MAJOR_VERSION;
 }
 
 /** A peer that vanished (reset, abort) has closed the stream too: read as the end. */

@@ -36,7 +36,7 @@ export async function takeTurns(
 ): Promise<TakeTurnsEnd> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const keyboard = new LineReader(Deno.stdin, { maxLineBytes });
-  const peer = new LineReader(conn, { maxLineBytes });
+  const peer = new LineReader(conn, { maxLineBytes, refuseTls: true });
   let myTurn = options.speakFirst;
   while (true) {
     if (myTurn) {

@@ -368,3 +368,57 @@ for (const host of ["0.0.0.0", "::"]) {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** Starts a take-turns `server.ts` on port 0 with `args`; resolves with its port. */
+async function startTurnsServer(args: string[], options: ChatlabOptions = {}) {
+  const server = runChatlab("server.ts", ["--port", "0", ...args], options);
+  const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
+  return { server, port: Number(match[1]) };
+}
+
+Deno.test("plain take-turns client and TLS server each say the other side's TLS is off, in one line", async () => {
+  await using certificate = await TestCertificate.create();
+  const { server, port } = await startTurnsServer([
+    "--tls-cert",
+    certificate.certFile,
+    "--tls-key",
+    certificate.keyFile,
+  ], { permissions: [`--allow-read=${certificate.dir}`] });
+  await using _server = server;
+  const client = runChatlab("client.ts", ["--port", String(port)]);
+  await client.writeLines("hello");
+  const clientOutcome = await finished(client);
+  // Without the check, the server's TLS alert printed as `Received: ^U^C...`.
+  assertEquals(clientOutcome.stderr, [
+    "error: The other side is using TLS and this side is not: add --tls to the client, or drop --tls-cert from the server",
+  ]);
+  assertEquals(clientOutcome.code, 1);
+  const serverOutcome = await finished(server);
+  assertEquals(serverOutcome.stderr, [
+    "error: The other side is not using TLS, but this server expects it (--tls-cert): connect with client.ts --tls (received corrupt message of type InvalidContentType)",
+  ]);
+  assertEquals(serverOutcome.code, 1);
+});
+
+Deno.test("TLS take-turns client and plain server each say the other side's TLS is off, in one line", async () => {
+  await using certificate = await TestCertificate.create();
+  const { server, port } = await startTurnsServer([]);
+  await using _server = server;
+  const client = runChatlab("client.ts", [
+    "--port",
+    String(port),
+    "--tls",
+    "--ca",
+    certificate.certFile,
+  ], { permissions: [`--allow-read=${certificate.dir}`] });
+  const clientOutcome = await finished(client);
+  assertEquals(clientOutcome.stderr, [
+    `error: The connection to 127.0.0.1:${port} closed during the TLS handshake: is the server using TLS (--tls-cert)?`,
+  ]);
+  assertEquals(clientOutcome.code, 1);
+  const serverOutcome = await finished(server);
+  assertEquals(serverOutcome.stderr, [
+    "error: The other side is using TLS and this side is not: add --tls to the client, or drop --tls-cert from the server",
+  ]);
+  assertEquals(serverOutcome.code, 1);
+});
