@@ -88,12 +88,13 @@ export class LineSplitter {
     let start = 0;
     let end = chunk.indexOf(LF);
     while (end !== -1) {
-      this.#keep(chunk.subarray(start, end));
+      this.#keep(chunk.subarray(start, end), false);
       frames.push(this.#finishLine());
       start = end + 1;
       end = chunk.indexOf(LF, start);
     }
-    if (start < chunk.length) this.#keep(chunk.subarray(start).slice());
+    // The rest outlives this call (the caller reuses its buffer): copy it.
+    if (start < chunk.length) this.#keep(chunk.subarray(start), true);
     return frames;
   }
 
@@ -107,7 +108,8 @@ export class LineSplitter {
     return this.#finishLine();
   }
 
-  #keep(bytes: Uint8Array): void {
+  /** Counts `bytes` into the current line; stores them (a copy if asked) while under the limit. */
+  #keep(bytes: Uint8Array, copy: boolean): void {
     if (bytes.length > 0) this.#endsWithCr = bytes[bytes.length - 1] === CR;
     this.#lineBytes += bytes.length;
     // Over the limit, keep counting but stop storing: memory stays bounded.
@@ -117,7 +119,7 @@ export class LineSplitter {
       return;
     }
     if (bytes.length > 0) {
-      this.#parts.push(bytes);
+      this.#parts.push(copy ? bytes.slice() : bytes);
       this.#partBytes += bytes.length;
     }
   }
