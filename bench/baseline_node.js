@@ -45,7 +45,10 @@ const server = net.createServer((socket) => {
   socket.on("close", () => {
     if (clients.delete(socket)) broadcast(`*** ${name} left\n`, socket);
   });
+  // A client that vanishes (a reset) must not take the server down; readline
+  // passes the socket's errors on, so both need a listener.
   socket.on("error", () => socket.destroy());
+  lines.on("error", () => {});
 });
 
 server.listen(port, "127.0.0.1", () => {

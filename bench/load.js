@@ -233,12 +233,16 @@ async function main() {
     }
   }
   const outcome = await measure();
+  const stalledDropped = stallMode === "pause"
+    ? await stalledClientsDropped()
+    : null;
   report({
     joinMs,
     joinFailed,
     syncMs,
     serverRssBeforeKiB: rssBefore,
     ...outcome,
+    stalledDropped,
   });
 }
 
@@ -297,6 +301,7 @@ function join(client, deadline) {
       if (adapter.sendsName) socket.write(client.name + "\n");
     });
     socket.on("error", (error) => note(`${client.name}: ${error.message}`));
+    socket.on("end", () => client.closed = true);
     socket.on("close", () => {
       client.closed = true;
       if (measuring) disconnected++;
@@ -334,8 +339,20 @@ function measure() {
     const startMs = performance.now();
     const cpuStart = process.cpuUsage();
     const serverStart = serverStatus();
+    const coresStart = coreTimes();
     lastDeliveryMs = startMs;
-    let active = { ms: startMs, cpu: cpuStart, server: serverStart };
+    let active = {
+      ms: startMs,
+      cpu: cpuStart,
+      server: serverStart,
+      cores: coresStart,
+    };
+    const sample = () => ({
+      ms: performance.now(),
+      cpu: process.cpuUsage(),
+      server: serverStatus(),
+      cores: coreTimes(),
+    });
     let deliveredAtTick = 0;
     for (const sender of senders) {
       if (ratePerSender > 0) pace(sender, startMs);
@@ -348,7 +365,7 @@ function measure() {
       // the end counts in neither the generator's nor the server's CPU share.
       if (total !== deliveredAtTick) {
         deliveredAtTick = total;
-        active = { ms: now, cpu: process.cpuUsage(), server: serverStatus() };
+        active = sample();
       }
       const done = counts.delivered >= expected;
       const quiet = now - lastDeliveryMs > quietMs;
@@ -356,9 +373,7 @@ function measure() {
       if (!done && !quiet && !late) return;
       clearInterval(ticker);
       measuring = false;
-      if (done) {
-        active = { ms: now, cpu: process.cpuUsage(), server: serverStatus() };
-      }
+      if (done) active = sample();
       const cpu = process.cpuUsage(cpuStart);
       const activeCpu = active.cpu.user + active.cpu.system -
         cpuStart.user - cpuStart.system;
@@ -375,11 +390,24 @@ function measure() {
         generatorCpuMs: (cpu.user + cpu.system) / 1000,
         generatorSystemCpuMs: cpu.system / 1000,
         serverCpuShare: serverCpuShare(serverStart, active.server, wallMs),
+        coreBusy: coreBusy(coresStart, active.cores),
         serverRssKiB: status.rssKiB,
         serverHwmKiB: status.hwmKiB,
       });
     }, TICK_MS);
   });
+}
+
+/**
+ * How many of the clients that never read the server has disconnected: they
+ * read now (what they get is not counted) and any that reaches the end of
+ * its stream within a second was dropped.
+ */
+async function stalledClientsDropped() {
+  const stalled = clients.filter((client) => client.stalls);
+  for (const client of stalled) client.socket?.resume();
+  await waitUntil(() => stalled.every((client) => client.closed), 1000);
+  return stalled.filter((client) => client.closed).length;
 }
 
 /**
@@ -724,6 +752,41 @@ function serverStatus() {
   } catch {
     return { ticks: null, rssKiB: null, hwmKiB: null };
   }
+}
+
+/**
+ * Busy and idle time of every core, from /proc/stat. A process's own CPU
+ * time leaves out the softirq time the kernel spends on loopback TCP (it
+ * is accounted to the core, not the process), so the runner judges which
+ * side was the limit by its core's busy share.
+ * @returns {{busy: number, total: number, softirq: number}[] | null}
+ */
+function coreTimes() {
+  try {
+    return readFileSync("/proc/stat", "latin1").split("\n")
+      .filter((line) => /^cpu\d+ /.test(line))
+      .map((line) => {
+        const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+          .split(/\s+/).slice(1, 9).map(Number);
+        const busy = user + nice + system + irq + softirq + steal;
+        return { busy, total: busy + idle + iowait, softirq };
+      });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Each core's busy share between two {@linkcode coreTimes} samples.
+ * @param {ReturnType<typeof coreTimes>} before
+ * @param {ReturnType<typeof coreTimes>} after
+ */
+function coreBusy(before, after) {
+  if (before === null || after === null) return null;
+  return before.map((core, i) => {
+    const total = after[i].total - core.total;
+    return total > 0 ? (after[i].busy - core.busy) / total : null;
+  });
 }
 
 /**

@@ -228,10 +228,30 @@ export class LineCollector {
   }
 }
 
-/** A port on 127.0.0.1 that was free a moment ago. */
+/** Where {@linkcode freePort} looks: below Linux's ephemeral ports (32768 and up). */
+const PORT_RANGE = { lowest: 20_000, highest: 32_000 } as const;
+
+/**
+ * A port on 127.0.0.1 that was free a moment ago. It is chosen below the
+ * ephemeral range on purpose: a run of 1000 clients leaves thousands of
+ * ephemeral ports in use or closing, and a server given one of those (as
+ * port 0 can) fails to listen or, worse, a test connection to it connects
+ * to itself.
+ */
 export function freePort(): number {
-  using listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
-  return listener.addr.port;
+  const span = PORT_RANGE.highest - PORT_RANGE.lowest;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PORT_RANGE.lowest + Math.floor(Math.random() * span);
+    try {
+      Deno.listen({ hostname: LOOPBACK, port }).close();
+      return port;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    }
+  }
+  throw new Error(
+    `No free port between ${PORT_RANGE.lowest} and ${PORT_RANGE.highest}`,
+  );
 }
 
 /**

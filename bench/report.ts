@@ -142,24 +142,25 @@ function goals(results: BenchResults): string {
   const control = spreadOfField(
     results.load["stall-control"]?.chatlab,
     (r) => r.deliveriesPerSec,
-  )?.median;
+  );
   const stalled = spreadOfField(
     results.load.stall?.chatlab,
     (r) => r.deliveriesPerSec,
   )?.median;
   const stallShare = control && stalled !== undefined
-    ? stalled / control
+    ? stalled / control.median
     : undefined;
+  const controlLow = control ? control.min / control.median : 1;
   rows.push([
     "a client that never reads costs the others nothing measurable",
     stallShare === undefined
       ? "n/a"
-      : `others get ${
-        (stallShare * 100).toFixed(0)
-      }% of the control's deliveries/s`,
+      : `others get ${(stallShare * 100).toFixed(0)}% of the control's median` +
+        ` (its own repeats: ${(controlLow * 100).toFixed(0)}% and up)`,
+    // "Nothing measurable": within 10%, or within the control's own spread.
     verdict(
       stallShare,
-      (v) => v >= GOALS.stallShare,
+      (v) => v >= GOALS.stallShare || v >= controlLow,
       (v) => `${((1 - v) * 100).toFixed(0)}% slower`,
     ),
   ]);
@@ -315,6 +316,7 @@ function stall(results: BenchResults): string {
       ["server peak RSS", (r) => r.serverHwmKiB, (v) => kib(v * 1024)],
       ["server RSS at the end", (r) => r.serverRssKiB, (v) => kib(v * 1024)],
       ["clients dropped", (r) => r.disconnected, count],
+      ["the never-reading client dropped", (r) => r.stalledDropped, count],
     ];
     for (const [label, pick, format] of metrics) {
       rows.push([
@@ -392,7 +394,7 @@ function profiles(results: BenchResults): string {
         profile.top.map((entry) => [
           `${(entry.share * 100).toFixed(1)}%`,
           entry.selfMs.toFixed(0),
-          `\`${entry.name}\``,
+          `\`${shorten(entry.name, 60)}\``,
           entry.where,
         ]),
       ),
@@ -547,11 +549,18 @@ function verdict<T>(
 }
 
 function table(headings: string[], rows: string[][]): string {
+  // A "|" inside a cell (a regular expression's name, say) would end it.
+  const line = (cells: string[]) =>
+    `| ${cells.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`;
   return [
-    `| ${headings.join(" | ")} |`,
+    line(headings),
     `| ${headings.map((_, i) => i === 0 ? "---" : "---:").join(" | ")} |`,
-    ...rows.map((row) => `| ${row.join(" | ")} |`),
+    ...rows.map(line),
   ].join("\n");
+}
+
+function shorten(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }
 
 function perSec(spread: Spread): string {

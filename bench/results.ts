@@ -49,6 +49,10 @@ export interface LoadResult {
   serverRssKiB: number | null;
   /** Server peak RSS, KiB. */
   serverHwmKiB: number | null;
+  /** Clients that never read and that the server disconnected (`null`: none stalled). */
+  stalledDropped?: number | null;
+  /** Each core's busy share (user, system, irq, softirq) while measured. */
+  coreBusy?: (number | null)[] | null;
   /** Idle runs: server RSS added per connected client, bytes. */
   rssPerClientBytes?: number | null;
   /** The first few problems the generator noticed. */

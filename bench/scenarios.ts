@@ -55,11 +55,13 @@ export function scenarios(quick: boolean): Scenario[] {
     lines,
   });
   const room = q(10, 10);
-  const stallLines = q(5000, 300);
+  const stallLines = q(20_000, 300);
   return [
     flood(2, 1, q(300_000, 2000)),
     flood(q(100, 20), q(10, 4), q(3000, 100)),
-    flood(q(1000, 50), q(100, 5), q(30, 20)),
+    // 60 lines each: 432 KB for every receiver, more than a room should ever
+    // need to hold at once for a client that is reading.
+    flood(q(1000, 50), q(100, 5), q(60, 20)),
     {
       ...base,
       id: "light",
