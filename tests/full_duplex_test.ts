@@ -13,16 +13,29 @@ function received(lines: string[]): string[] {
   );
 }
 
-Deno.test("chat mode peers sending at the same moment lose and reorder nothing", async () => {
+/** A `server.ts --mode chat` and a `client.ts --mode chat`, connected. */
+async function startChatPeers() {
   const { server, port } = await startServer(["--mode", "chat"]);
-  await using _server = server;
-  await using client = runScript("client.ts", [
+  const client = runScript("client.ts", [
     "--port",
     String(port),
     "--mode",
     "chat",
   ]);
   await server.stdout.waitFor(/^Connected to /);
+  return {
+    server,
+    client,
+    async [Symbol.asyncDispose]() {
+      await client[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("chat mode peers sending at the same moment lose and reorder nothing", async () => {
+  await using peers = await startChatPeers();
+  const { server, client } = peers;
   // Both sides write everything at once, without waiting for each other.
   await Promise.all([
     server.writeLines(...numbered("from server")),
@@ -41,15 +54,8 @@ Deno.test("chat mode peers sending at the same moment lose and reorder nothing",
 });
 
 Deno.test("chat mode shows incoming lines at once, before the user types anything", async () => {
-  const { server, port } = await startServer(["--mode", "chat"]);
-  await using _server = server;
-  await using client = runScript("client.ts", [
-    "--port",
-    String(port),
-    "--mode",
-    "chat",
-  ]);
-  await server.stdout.waitFor(/^Connected to /);
+  await using peers = await startChatPeers();
+  const { server, client } = peers;
   await server.writeLines("one", "two");
   await client.stdout.waitFor("Received: two");
   await client.writeLines("three");

@@ -7,6 +7,7 @@
  * Seeded: see tests/support/random.ts.
  */
 
+import { BIDI_CONTROLS } from "./support/bidi.ts";
 import { assertEquals, assertOk } from "./support/assert.ts";
 import { forEachCase, type Random } from "./support/random.ts";
 import { type Frame, LineSplitter } from "../lib/line_splitter.ts";
@@ -27,20 +28,9 @@ const decoder = new TextDecoder();
 const LIMITS = [1, 2, 3, 8, 64, 1024];
 
 /** Bidi controls, as UTF-8. */
-const BIDI = [
-  0x061c,
-  0x200e,
-  0x200f,
-  0x202a,
-  0x202b,
-  0x202c,
-  0x202d,
-  0x202e,
-  0x2066,
-  0x2067,
-  0x2068,
-  0x2069,
-].map((code) => [...encoder.encode(String.fromCodePoint(code))]);
+const BIDI = BIDI_CONTROLS.map((
+  code,
+) => [...encoder.encode(String.fromCodePoint(code))]);
 
 /** Byte sequences that are not UTF-8. */
 const INVALID = [

@@ -1,3 +1,4 @@
+import { BIDI_CONTROLS } from "./support/bidi.ts";
 import { assertEquals } from "./support/assert.ts";
 import {
   CSI_8BIT,
@@ -93,21 +94,7 @@ Deno.test("sanitize escapes every C1 control as <U+00XX>", () => {
 });
 
 Deno.test("sanitize escapes every bidi control as <U+XXXX>", () => {
-  const bidi = [
-    0x061c,
-    0x200e,
-    0x200f,
-    0x202a,
-    0x202b,
-    0x202c,
-    0x202d,
-    0x202e,
-    0x2066,
-    0x2067,
-    0x2068,
-    0x2069,
-  ];
-  for (const code of bidi) {
+  for (const code of BIDI_CONTROLS) {
     const hex = code.toString(16).toUpperCase().padStart(4, "0");
     assertEquals(sanitize(`a${String.fromCharCode(code)}b`), `a<U+${hex}>b`);
   }
