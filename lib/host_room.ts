@@ -30,11 +30,14 @@ export async function hostRoom(
     idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
     password: options.password,
   });
-  onInterrupt(async () => {
-    screen.show("*** Shutting down: telling the room.");
-    await room.close("the server is shutting down");
-    await screen.flush();
-  });
+  let shuttingDown: Promise<void> | undefined;
+  onInterrupt(() =>
+    shuttingDown ??= (async () => {
+      screen.show("*** Shutting down: telling the room.");
+      await room.close("the server is shutting down");
+      await screen.flush();
+    })()
+  );
   screen.show(
     `*** Room open as "${options.name}". Type to talk to the room; /help for commands.`,
   );
@@ -49,4 +52,7 @@ export async function hostRoom(
     }
   })();
   await room.serve(listener);
+  // Serving ends when a shutdown closes the listener: let it finish telling
+  // the room before the process exits.
+  await shuttingDown;
 }

@@ -18,7 +18,7 @@ import {
 } from "./line_splitter.ts";
 import { READ_SIZE } from "./line_reader.ts";
 import { MAX_NAME_LENGTH, nameKey, nameProblem } from "./names.ts";
-import { MAX_QUEUED_BYTES, Outbox } from "./outbox.ts";
+import { MAX_QUEUED_BYTES, Outbox, QueueLedger } from "./outbox.ts";
 import { setNoDelay } from "./network.ts";
 import { RateLimit } from "./rate_limit.ts";
 import { passwordMatches, WRONG_PASSWORD_DELAY_MS } from "./password.ts";
@@ -26,6 +26,16 @@ import { sanitize } from "./sanitize.ts";
 
 /** How long a leaving client gets to take its last lines before it is cut off. */
 export const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Reading pauses while the room's clients are, on average, more than half
+ * of this behind (each counted for at most this much, and never more than
+ * half its queue limit): a burst waits instead of overflowing every queue.
+ */
+export const CATCH_UP_BYTES_PER_CLIENT = 32 * 1024;
+
+/** The longest a pause lasts; then reading goes on and stalled queues overflow. */
+export const MAX_PAUSE_MS = 1000;
 
 /** How many past messages someone who joins is shown. */
 export const HISTORY_SIZE = 20;
@@ -135,6 +145,8 @@ export class Room {
   readonly #clients = new Set<RemoteClient>();
   readonly #perAddress = new Map<string, number>();
   readonly #history: Uint8Array[] = [];
+  /** Bytes queued for all clients together (see {@linkcode CATCH_UP_BYTES_PER_CLIENT}). */
+  readonly #ledger: QueueLedger;
   readonly #listeners = new Set<Deno.Listener>();
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -152,6 +164,9 @@ export class Room {
     this.#maxUnterminatedBytes = options.maxUnterminatedBytes ??
       MAX_UNTERMINATED_BYTES;
     this.#maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
+    this.#ledger = new QueueLedger(
+      Math.min(CATCH_UP_BYTES_PER_CLIENT, this.#maxQueuedBytes / 2),
+    );
     this.#maxClients = options.maxClients ?? 100;
     this.#maxClientsPerAddress = options.maxClientsPerAddress ?? 10;
     this.#rateLimit = options.rateLimit === undefined
@@ -215,7 +230,7 @@ export class Room {
     const client = new RemoteClient(
       conn,
       address,
-      this.#maxQueuedBytes,
+      { maxQueuedBytes: this.#maxQueuedBytes, ledger: this.#ledger },
       () => this.#drop(client, "not reading messages fast enough"),
       () => this.#leave(client, "connection lost"),
     );
@@ -248,6 +263,10 @@ export class Room {
       while (!client.closed) {
         const count = await client.conn.read(buffer);
         if (count === null) break;
+        // Checked after the read: reads already under way all finish in
+        // one burst, so the check must come before their lines are relayed.
+        const pause = this.#catchingUp();
+        if (pause) await pause;
         client.lastHeard = performance.now();
         for (const frame of splitter.push(buffer.subarray(0, count))) {
           if (client.closed) break;
@@ -268,6 +287,20 @@ export class Room {
       // A reset or an abrupt close: the client is simply gone.
       if (!client.closed) this.#leave(client, "connection lost");
     }
+  }
+
+  /**
+   * Resolves at once unless the room has queued far more than its receivers
+   * have taken: then relaying new lines waits until they catch up, so a
+   * burst from many senders is slowed down instead of overflowing every
+   * queue. A few stalled clients never pause the room (each counts for at
+   * most a busy client's share), and no pause lasts longer than
+   * {@linkcode MAX_PAUSE_MS}.
+   */
+  #catchingUp(): Promise<void> | void {
+    const highWater = this.#clients.size * this.#ledger.perOutboxCap / 2;
+    if (this.#ledger.total <= highWater) return;
+    return this.#ledger.waitUntilAtMost(highWater / 2, MAX_PAUSE_MS);
   }
 
   #makeRateLimit(): RateLimit {
@@ -527,14 +560,14 @@ class RemoteClient implements Member {
   constructor(
     conn: Deno.Conn,
     address: string,
-    maxQueuedBytes: number,
+    queue: { maxQueuedBytes: number; ledger: QueueLedger },
     onStalled: () => void,
     onLost: () => void,
   ) {
     this.conn = conn;
     this.address = address;
     this.outbox = new Outbox(conn, {
-      maxQueuedBytes,
+      ...queue,
       onOverflow: onStalled,
       // The room must hear of it: the read loop ends quietly once closed.
       onWriteError: () => {
