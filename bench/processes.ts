@@ -5,6 +5,8 @@
  * @module
  */
 
+import { OutputLines } from "../tests/support/process.ts";
+
 /** The repository root: every command runs from there. */
 export const ROOT: string = new URL("../", import.meta.url).pathname;
 
@@ -45,8 +47,8 @@ export interface SpawnOptions {
  */
 export class Spawned implements AsyncDisposable {
   readonly child: Deno.ChildProcess;
-  readonly stdout: LineCollector;
-  readonly stderr: LineCollector;
+  readonly stdout: OutputLines;
+  readonly stderr: OutputLines;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
 
   /** Starts `command` with `args`. */
@@ -64,10 +66,10 @@ export class Spawned implements AsyncDisposable {
       stdout: options.stdout === false ? "null" : "piped",
       stderr: "piped",
     }).spawn();
-    this.stdout = new LineCollector(
+    this.stdout = new OutputLines(
       options.stdout === false ? null : this.child.stdout,
     );
-    this.stderr = new LineCollector(this.child.stderr);
+    this.stderr = new OutputLines(this.child.stderr);
     this.#stdin = options.stdin === "piped"
       ? this.child.stdin.getWriter()
       : null;
@@ -125,106 +127,6 @@ export class Spawned implements AsyncDisposable {
     } catch {
       // It has exited already.
     }
-  }
-}
-
-/** The lines a process writes, as they arrive, with waits for particular ones. */
-export class LineCollector {
-  readonly lines: string[] = [];
-  readonly done: Promise<void>;
-  #waiters: (() => void)[] = [];
-  #ended = false;
-  readonly #progress = new Map<RegExp, { seen: number; matched: number }>();
-
-  /** Collects from `stream`; `null` collects nothing. */
-  constructor(stream: ReadableStream<Uint8Array> | null) {
-    this.done = stream === null ? Promise.resolve() : this.#collect(stream);
-    if (stream === null) this.#ended = true;
-  }
-
-  /** Everything so far, joined with `\n`. */
-  get text(): string {
-    return this.lines.join("\n");
-  }
-
-  /** How many lines so far match `pattern`. */
-  count(pattern: RegExp): number {
-    return this.lines.filter((line) => pattern.test(line)).length;
-  }
-
-  /**
-   * Waits for the first line matching `pattern`; throws when the output
-   * ends first or `timeoutMs` passes (a hang guard, not a speed check).
-   */
-  async waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-    let seen = 0;
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      for (; seen < this.lines.length; seen++) {
-        const match = this.lines[seen].match(pattern);
-        if (match) return match;
-      }
-      this.#checkWaiting(deadline, `a line matching ${pattern}`);
-      await this.#nextChange(deadline);
-    }
-  }
-
-  /** Waits until `count` lines (from the first) match `pattern`. */
-  async waitForCount(
-    pattern: RegExp,
-    count: number,
-    timeoutMs: number,
-  ): Promise<void> {
-    // Remember how far each pattern got, so that waiting for the 1000th
-    // line does not test the first 999 again.
-    const progress = this.#progress.get(pattern) ?? { seen: 0, matched: 0 };
-    this.#progress.set(pattern, progress);
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      for (; progress.seen < this.lines.length; progress.seen++) {
-        if (pattern.test(this.lines[progress.seen])) progress.matched++;
-      }
-      if (progress.matched >= count) return;
-      this.#checkWaiting(deadline, `${count} lines matching ${pattern}`);
-      await this.#nextChange(deadline);
-    }
-  }
-
-  #checkWaiting(deadline: number, what: string): void {
-    const tail = this.lines.slice(-5).join("\n");
-    if (this.#ended) throw new Error(`Output ended before ${what}:\n${tail}`);
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}:\n${tail}`);
-    }
-  }
-
-  #nextChange(deadline: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0));
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
-    let partial = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (partial + text).split("\n");
-      partial = parts.pop()!;
-      this.lines.push(...parts);
-      this.#wake();
-    }
-    if (partial !== "") this.lines.push(partial);
-    this.#ended = true;
-    this.#wake();
   }
 }
 

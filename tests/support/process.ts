@@ -91,8 +91,10 @@ export class OutputLines {
   #waiters: (() => void)[] = [];
   #ended = false;
 
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.done = this.#collect(stream);
+  /** Collects from `stream`; `null` (output not captured) collects nothing. */
+  constructor(stream: ReadableStream<Uint8Array> | null) {
+    this.#ended = stream === null;
+    this.done = stream === null ? Promise.resolve() : this.#collect(stream);
   }
 
   /** Everything so far, joined with `\n`. */
