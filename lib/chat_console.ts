@@ -164,8 +164,10 @@ export class ChatConsole {
 
   #submit(): Frame {
     const text = this.#typed;
+    // Keys that came in one read were not drawn yet: leave the whole line
+    // on screen, as typed, before moving on.
+    this.#draw(`${CARRIAGE_RETURN}${ERASE_LINE}${this.#inputLine()}${NEWLINE}`);
     this.#typed = "";
-    this.#draw(NEWLINE);
     const bytes = encoder.encode(text).length;
     return bytes > this.#maxLineBytes
       ? { kind: "oversize", bytes }

@@ -70,6 +70,14 @@ Deno.test({
       await tmux("send-keys", "-t", session, "-l", "ed");
       await tmux("send-keys", "-t", session, "Enter");
       await server.stdout.waitFor("Received: half typed");
+
+      // A line typed and sent in one burst (a paste) stays on screen too.
+      await tmux("send-keys", "-t", session, "pasted line", "Enter");
+      await server.stdout.waitFor("Received: pasted line");
+      await waitForScreen(
+        session,
+        (lines) => lines.slice(-2).join("\n") === "You: pasted line\nYou:",
+      );
     } finally {
       await tmux("kill-session", "-t", session).catch(() => {});
     }
