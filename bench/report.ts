@@ -259,14 +259,23 @@ function light(results: BenchResults): string {
     "Each sender sends one line every 50 ms; latency is from the sender's",
     "write to the receiver's read, both in the generator (one clock).",
     "",
-    table(
-      ["", ...names.map((n) => LABELS[n].label)],
-      metrics.map(([label, pick, format]) => [
-        label,
-        ...names.map((name) => cell(outcomes[name], pick, format)),
-      ]),
-    ),
+    metricsTable(names, outcomes, metrics),
   ].join("\n");
+}
+
+/** One row per metric, one column per target. */
+function metricsTable(
+  names: BenchResults["targets"],
+  outcomes: Partial<Record<TargetName, LoadOutcome[]>>,
+  metrics: [string, Pick, (v: number) => string][],
+): string {
+  return table(
+    ["", ...names.map((n) => LABELS[n].label)],
+    metrics.map(([label, pick, format]) => [
+      label,
+      ...names.map((name) => cell(outcomes[name], pick, format)),
+    ]),
+  );
 }
 
 function idle(results: BenchResults): string {
@@ -291,13 +300,7 @@ function idle(results: BenchResults): string {
     "server asks for one, and waits for the greeting). RSS is read from",
     "/proc/PID/status before the first client and one second after the last.",
     "",
-    table(
-      ["", ...names.map((n) => LABELS[n].label)],
-      metrics.map(([label, pick, format]) => [
-        label,
-        ...names.map((name) => cell(outcomes[name], pick, format)),
-      ]),
-    ),
+    metricsTable(names, outcomes, metrics),
   ].join("\n");
 }
 
