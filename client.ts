@@ -1,17 +1,17 @@
 #!/usr/bin/env -S deno run --allow-net --allow-env=CHATLAB_PASSWORD
 // The lesson's chat client: connect to a server and take turns (or chat freely, or join a room).
 
-import { exitWithError, formatAddress, runMain } from "./lib/errors.ts";
-import { chatFreely } from "./lib/full_duplex.ts";
-import { onInterrupt } from "./lib/interrupt.ts";
-import { connectTo } from "./lib/network.ts";
+import { exitWithError, formatAddress, runMain } from "./lib/cli/errors.ts";
+import { chatFreely } from "./lib/chat/full_duplex.ts";
+import { onInterrupt } from "./lib/cli/interrupt.ts";
+import { connectTo } from "./lib/cli/network.ts";
 import {
   CLIENT_HELP,
   type ClientOptions,
   parseClientOptions,
   PASSWORD_VARIABLE,
-} from "./lib/options.ts";
-import { takeTurns } from "./lib/take_turns.ts";
+} from "./lib/cli/options.ts";
+import { takeTurns } from "./lib/chat/take_turns.ts";
 
 async function main() {
   const options = parseClientOptions(Deno.args);

@@ -1,13 +1,13 @@
 #!/usr/bin/env -S deno run --allow-net --allow-env=CHATLAB_PASSWORD
 // The lesson's chat server: wait for a client and take turns (or chat freely, or host a room).
 
-import { formatAddress, runMain } from "./lib/errors.ts";
-import { chatFreely } from "./lib/full_duplex.ts";
-import { hostRoom } from "./lib/host_room.ts";
-import { onInterrupt } from "./lib/interrupt.ts";
-import { listenOn, setNoDelay } from "./lib/network.ts";
-import { parseServerOptions, SERVER_HELP } from "./lib/options.ts";
-import { takeTurns } from "./lib/take_turns.ts";
+import { formatAddress, runMain } from "./lib/cli/errors.ts";
+import { chatFreely } from "./lib/chat/full_duplex.ts";
+import { hostRoom } from "./lib/room/host_room.ts";
+import { onInterrupt } from "./lib/cli/interrupt.ts";
+import { listenOn, setNoDelay } from "./lib/cli/network.ts";
+import { parseServerOptions, SERVER_HELP } from "./lib/cli/options.ts";
+import { takeTurns } from "./lib/chat/take_turns.ts";
 
 async function main() {
   const options = parseServerOptions(Deno.args);

@@ -9,7 +9,7 @@ import {
 } from "./support/chat.ts";
 import { exactLine, LOOPBACK } from "./support/peers.ts";
 import { RunningProcess, runScript } from "./support/process.ts";
-import { CLIENT_HELP, SERVER_HELP } from "../lib/options.ts";
+import { CLIENT_HELP, SERVER_HELP } from "../lib/cli/options.ts";
 
 const CONNECTED = /^Connected to 127\.0\.0\.1:\d+\./;
 

@@ -7,8 +7,8 @@
 
 import { assertEquals } from "./support/assert.ts";
 import { forEachCase, forEachCaseAsync, Random } from "./support/random.ts";
-import { type ByteSource, LineReader } from "../lib/line_reader.ts";
-import { type Frame, LineSplitter } from "../lib/line_splitter.ts";
+import { type ByteSource, LineReader } from "../lib/wire/line_reader.ts";
+import { type Frame, LineSplitter } from "../lib/wire/line_splitter.ts";
 
 const encoder = new TextEncoder();
 

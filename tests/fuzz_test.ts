@@ -10,12 +10,12 @@
 import { BIDI_CONTROLS } from "./support/bidi.ts";
 import { assertEquals, assertOk } from "./support/assert.ts";
 import { forEachCase, type Random } from "./support/random.ts";
-import { type Frame, LineSplitter } from "../lib/line_splitter.ts";
+import { type Frame, LineSplitter } from "../lib/wire/line_splitter.ts";
 import {
   MAX_EXPANSION,
   MAX_MARKS_PER_BASE,
   sanitize,
-} from "../lib/sanitize.ts";
+} from "../lib/wire/sanitize.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;

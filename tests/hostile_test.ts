@@ -7,7 +7,7 @@ import { CapturedProcess } from "./support/captured_process.ts";
 import { startNcListener } from "./support/peers.ts";
 import { RunningProcess } from "./support/process.ts";
 import { RawClient } from "./support/raw_client.ts";
-import { MAX_MARKS_PER_BASE } from "../lib/sanitize.ts";
+import { MAX_MARKS_PER_BASE } from "../lib/wire/sanitize.ts";
 
 const ESC = "\x1b";
 const BEL = "\x07";

@@ -5,9 +5,9 @@ import {
   LineReader,
   READ_SIZE,
   UNTERMINATED_MESSAGE_WAIT_MS,
-} from "../lib/line_reader.ts";
-import type { Frame } from "../lib/line_splitter.ts";
-import { writeAll } from "../lib/write_all.ts";
+} from "../lib/wire/line_reader.ts";
+import type { Frame } from "../lib/wire/line_splitter.ts";
+import { writeAll } from "../lib/wire/write_all.ts";
 
 const encoder = new TextEncoder();
 

@@ -3,7 +3,7 @@ import {
   type Frame,
   LineSplitter,
   MAX_LINE_BYTES,
-} from "../lib/line_splitter.ts";
+} from "../lib/wire/line_splitter.ts";
 
 const encoder = new TextEncoder();
 

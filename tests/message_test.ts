@@ -3,8 +3,8 @@ import {
   checkMessageSize,
   encodeMessage,
   tooLongText,
-} from "../lib/message.ts";
-import { MAX_LINE_BYTES } from "../lib/line_splitter.ts";
+} from "../lib/wire/message.ts";
+import { MAX_LINE_BYTES } from "../lib/wire/line_splitter.ts";
 
 const decoder = new TextDecoder();
 

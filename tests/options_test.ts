@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch, assertThrows } from "./support/assert.ts";
-import { UsageError } from "../lib/errors.ts";
+import { UsageError } from "../lib/cli/errors.ts";
 import {
   DEFAULT_HOST,
   DEFAULT_PORT,
@@ -7,8 +7,8 @@ import {
   parseHost,
   parsePort,
   parseServerOptions,
-} from "../lib/options.ts";
-import { MAX_LINE_BYTES } from "../lib/line_splitter.ts";
+} from "../lib/cli/options.ts";
+import { MAX_LINE_BYTES } from "../lib/wire/line_splitter.ts";
 
 /** Asserts that `fn` throws a UsageError with exactly `message`. */
 function assertUsageError(fn: () => unknown, message: string): void {

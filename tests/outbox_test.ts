@@ -1,6 +1,6 @@
 import { assertEquals, assertOk } from "./support/assert.ts";
-import { Outbox, QueueLedger } from "../lib/outbox.ts";
-import type { ByteSink } from "../lib/write_all.ts";
+import { Outbox, QueueLedger } from "../lib/room/outbox.ts";
+import type { ByteSink } from "../lib/wire/write_all.ts";
 
 /** A sink whose writes finish only when the test says so. */
 class HeldSink implements ByteSink {

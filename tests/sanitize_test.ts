@@ -7,8 +7,8 @@ import {
   MAX_MARKS_PER_BASE,
   REPLACEMENT_CHARACTER,
   sanitize,
-} from "../lib/sanitize.ts";
-import { LineSplitter } from "../lib/line_splitter.ts";
+} from "../lib/wire/sanitize.ts";
+import { LineSplitter } from "../lib/wire/line_splitter.ts";
 
 const BEL = "\x07";
 const ST = ESC + "\\";

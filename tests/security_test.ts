@@ -18,8 +18,11 @@ import {
   startRoomServer,
 } from "./support/room_server.ts";
 import { TestCertificate } from "./support/tls.ts";
-import { passwordMatches, WRONG_PASSWORD_DELAY_MS } from "../lib/password.ts";
-import { WELCOME_TIMEOUT_MS } from "../lib/full_duplex.ts";
+import {
+  passwordMatches,
+  WRONG_PASSWORD_DELAY_MS,
+} from "../lib/room/password.ts";
+import { WELCOME_TIMEOUT_MS } from "../lib/chat/full_duplex.ts";
 
 const PASSWORD_PERMISSION = "--allow-env=CHATLAB_PASSWORD";
 

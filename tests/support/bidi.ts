@@ -1,6 +1,6 @@
 /**
  * The bidi controls a terminal must never receive raw, listed here on their
- * own (not taken from lib/sanitize.ts) so the tests check the code against
+ * own (not taken from lib/wire/sanitize.ts) so the tests check the code against
  * an independent list.
  *
  * @module

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { LineReader } from "../../lib/line_reader.ts";
-import { writeAll } from "../../lib/write_all.ts";
+import { LineReader } from "../../lib/wire/line_reader.ts";
+import { writeAll } from "../../lib/wire/write_all.ts";
 import { WAIT_MS } from "./process.ts";
 
 const encoder = new TextEncoder();

@@ -9,8 +9,8 @@
  * @module
  */
 
-import { concatBytes } from "./concat_bytes.ts";
-import { type ByteSink, writeAll } from "./write_all.ts";
+import { concatBytes } from "../wire/concat_bytes.ts";
+import { type ByteSink, writeAll } from "../wire/write_all.ts";
 
 /** The bytes that may wait for one slow receiver before it is dropped. */
 export const MAX_QUEUED_BYTES = 256 * 1024;

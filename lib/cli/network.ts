@@ -6,7 +6,7 @@
  */
 
 import { describeNetworkError } from "./errors.ts";
-import { within } from "./within.ts";
+import { within } from "../wire/within.ts";
 
 /** How long the client waits for a server that does not answer at all. */
 export const CONNECT_TIMEOUT_MS = 10_000;

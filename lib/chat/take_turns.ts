@@ -5,11 +5,11 @@
  * @module
  */
 
-import { isPeerGone, LineReader } from "./line_reader.ts";
-import { encodeMessage, tooLongText } from "./message.ts";
-import { MAX_LINE_BYTES } from "./line_splitter.ts";
-import { sanitize } from "./sanitize.ts";
-import { writeAll } from "./write_all.ts";
+import { isPeerGone, LineReader } from "../wire/line_reader.ts";
+import { encodeMessage, tooLongText } from "../wire/message.ts";
+import { MAX_LINE_BYTES } from "../wire/line_splitter.ts";
+import { sanitize } from "../wire/sanitize.ts";
+import { writeAll } from "../wire/write_all.ts";
 
 /** The prompt shown before each message, only when stdin is a terminal. */
 export const PROMPT = "You: ";

@@ -7,7 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
-import { MAX_LINE_BYTES } from "./line_splitter.ts";
+import { MAX_LINE_BYTES } from "../wire/line_splitter.ts";
 
 /** The port both scripts use unless told otherwise. */
 export const DEFAULT_PORT = 5555;

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { type Frame, MAX_LINE_BYTES } from "./line_splitter.ts";
-import { LineReader } from "./line_reader.ts";
-import { Outbox } from "./outbox.ts";
+import { type Frame, MAX_LINE_BYTES } from "../wire/line_splitter.ts";
+import { LineReader } from "../wire/line_reader.ts";
+import { Outbox } from "../room/outbox.ts";
 
 /** Control Sequence Introducer: starts a terminal command. */
 const CSI = "\x1b[";

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { ChatConsole } from "./chat_console.ts";
-import { onInterrupt } from "./interrupt.ts";
-import type { ServerOptions } from "./options.ts";
+import { ChatConsole } from "../chat/chat_console.ts";
+import { onInterrupt } from "../cli/interrupt.ts";
+import type { ServerOptions } from "../cli/options.ts";
 import { Room } from "./room.ts";
 
 /** Serves a room on `listener` until Ctrl+C, which tells the room first. */

@@ -6,12 +6,12 @@
  */
 
 import { ChatConsole } from "./chat_console.ts";
-import { MAX_LINE_BYTES } from "./line_splitter.ts";
-import { LineReader } from "./line_reader.ts";
-import { encodeMessage, tooLongText } from "./message.ts";
-import { MAX_EXPANSION, sanitize } from "./sanitize.ts";
-import { within } from "./within.ts";
-import { writeAll } from "./write_all.ts";
+import { MAX_LINE_BYTES } from "../wire/line_splitter.ts";
+import { LineReader } from "../wire/line_reader.ts";
+import { encodeMessage, tooLongText } from "../wire/message.ts";
+import { MAX_EXPANSION, sanitize } from "../wire/sanitize.ts";
+import { within } from "../wire/within.ts";
+import { writeAll } from "../wire/write_all.ts";
 
 /** How long a room client waits for the server's first line. */
 export const WELCOME_TIMEOUT_MS = 10_000;

@@ -15,14 +15,14 @@ import {
   LineSplitter,
   MAX_LINE_BYTES,
   MAX_UNTERMINATED_BYTES,
-} from "./line_splitter.ts";
-import { READ_SIZE } from "./line_reader.ts";
-import { MAX_NAME_LENGTH, nameKey, nameProblem } from "./names.ts";
+} from "../wire/line_splitter.ts";
+import { READ_SIZE } from "../wire/line_reader.ts";
+import { MAX_NAME_LENGTH, nameKey, nameProblem } from "../wire/names.ts";
 import { MAX_QUEUED_BYTES, Outbox, QueueLedger } from "./outbox.ts";
-import { setNoDelay } from "./network.ts";
+import { setNoDelay } from "../cli/network.ts";
 import { RateLimit } from "./rate_limit.ts";
 import { passwordMatches, WRONG_PASSWORD_DELAY_MS } from "./password.ts";
-import { sanitize } from "./sanitize.ts";
+import { sanitize } from "../wire/sanitize.ts";
 
 /** How long a leaving client gets to take its last lines before it is cut off. */
 export const CLOSE_GRACE_MS = 2000;
