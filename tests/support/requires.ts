@@ -44,7 +44,10 @@ export function firstMissing(...missing: Missing[]): Missing {
 }
 
 /** Options for {@linkcode testNeeding}: `Deno.test`'s, less `ignore`. */
-export type NeedingOptions = Omit<Deno.TestDefinition, "ignore" | "fn">;
+export type NeedingOptions = Omit<
+  Deno.TestDefinition,
+  "ignore" | "fn" | "name"
+>;
 
 /**
  * Defines a test that needs `missing` to be `null`. Outside CI a missing
