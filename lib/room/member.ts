@@ -8,7 +8,8 @@
  * @module
  */
 
-import type { RateLimit } from "./rate_limit.ts";
+import type { FloodGuard } from "./flood_guard.ts";
+import * as wire from "./wire.ts";
 
 /** Where a member is in the handshake; lines mean different things in each. */
 export type Phase = "password" | "naming" | "chatting" | "closed";
@@ -43,10 +44,41 @@ export interface MemberState {
   readonly connectedAt: number;
   /** When it last sent anything, on the room's clock. */
   lastHeard: number;
-  /** Lines refused by the flood guard in a row. */
-  throttledLines: number;
   /** Its flood guard; `null` when off (and for the operator). */
-  readonly limit: RateLimit | null;
+  readonly flood: FloodGuard | null;
   /** Set once the room began closing it; closing it again returns this. */
   closing?: Promise<void>;
+}
+
+/** A new member's record: not yet through the handshake. */
+export function newMemberState(
+  member: Member,
+  now: number,
+  flood: FloodGuard | null,
+): MemberState {
+  return {
+    member,
+    phase: "password",
+    name: "",
+    connectedAt: now,
+    lastHeard: now,
+    flood,
+  };
+}
+
+/** Why `state` should be dropped at `now` (no name in time, or silent), or `null`. */
+export function overdue(
+  state: MemberState,
+  now: number,
+  limits: { nameTimeoutMs: number; idleTimeoutMs: number },
+): string | null {
+  const { nameTimeoutMs, idleTimeoutMs } = limits;
+  if (state.phase === "closed") return null;
+  if (state.name === "" && now - state.connectedAt > nameTimeoutMs) {
+    return wire.reasons.noName(nameTimeoutMs);
+  }
+  if (idleTimeoutMs > 0 && now - state.lastHeard > idleTimeoutMs) {
+    return wire.reasons.silent(idleTimeoutMs);
+  }
+  return null;
 }

@@ -28,37 +28,37 @@
  */
 
 import type { Frame } from "../wire/line_splitter.ts";
-import { utf8Length } from "../wire/utf8_length.ts";
 import { nameKey, nameProblem } from "../wire/names.ts";
-import { type Clock, realClock, type TimerId } from "./clock.ts";
-import { type CommandRoom, COMMANDS, runCommand } from "./commands.ts";
-import { byteBudget, ROOM_DEFAULTS } from "./defaults.ts";
-import type { Member, MemberState } from "./member.ts";
-import type { RoomMessage, RoomOptions, RoomSeat } from "./room_options.ts";
-import { QueueLedger } from "./outbox.ts";
+import type { Clock, TimerId } from "./clock.ts";
+import { type CommandRoom, runCommand } from "./commands.ts";
+import {
+  type Member,
+  type MemberState,
+  newMemberState,
+  overdue,
+} from "./member.ts";
+import { History } from "./history.ts";
+import {
+  type RoomMessage,
+  type RoomOptions,
+  type RoomSeat,
+  type RoomSettings,
+  withDefaults,
+} from "./room_options.ts";
+import type { QueueLedger } from "./outbox.ts";
+import { catchingUp, roomLedger } from "./catch_up.ts";
 import { passwordMatches } from "./password.ts";
-import { RateLimit } from "./rate_limit.ts";
+import { FloodGuard } from "./flood_guard.ts";
+import { Admission } from "./admission.ts";
 import * as wire from "./wire.ts";
 
 export type { Member, MemberState, Phase } from "./member.ts";
 export type { RoomMessage, RoomOptions, RoomSeat } from "./room_options.ts";
 
-/**
- * Reading pauses while the room's members are, on average, more than half
- * of this behind (each counted for at most this much, and never more than
- * half its queue limit): a burst waits instead of overflowing every queue.
- */
-export const CATCH_UP_BYTES_PER_CLIENT = 32 * 1024;
-
-/** The longest a pause lasts; then reading goes on and stalled queues overflow. */
-export const MAX_PAUSE_MS = 1000;
-
-type Settings = Required<Omit<RoomOptions, "password" | "onMessage">>;
-
 /** A room of named members that relays each line to everyone else. */
 export class Room implements CommandRoom {
   /** The settings in force, defaults filled in. */
-  readonly settings: Readonly<Settings>;
+  readonly settings: RoomSettings;
   /** Bytes queued for all members together; transports count their queues here. */
   readonly ledger: QueueLedger;
   readonly #password: string | undefined;
@@ -69,39 +69,36 @@ export class Room implements CommandRoom {
   readonly #named = new Map<string, MemberState>();
   /** Every joined member, named or not, the host not included. */
   readonly #members = new Set<MemberState>();
-  readonly #perAddress = new Map<string, number>();
-  readonly #history: RoomMessage[] = [];
-  #lastId = 0;
+  readonly #admission: Admission;
+  readonly #history: History;
   #sweeper: TimerId | undefined;
   #closing = false;
 
   /** Makes an empty room with the operator in it. */
   constructor(options: RoomOptions = {}) {
     const { password, onMessage, ...rest } = options;
-    const defined = Object.fromEntries(
-      Object.entries(rest).filter(([, value]) => value !== undefined),
-    );
-    this.settings = {
-      ...ROOM_DEFAULTS,
-      showToHost: () => {},
-      clock: realClock,
-      commands: COMMANDS,
-      ...defined,
-    };
+    this.settings = withDefaults(rest);
     const problem = nameProblem(this.settings.hostName);
     if (problem) throw new RangeError(`Invalid host name: ${problem}`);
     this.#password = password;
     this.#onMessage = onMessage;
     this.#clock = this.settings.clock;
-    this.ledger = new QueueLedger(
-      Math.min(CATCH_UP_BYTES_PER_CLIENT, this.settings.maxQueuedBytes / 2),
+    this.ledger = roomLedger(this.settings.maxQueuedBytes);
+    this.#history = new History(this.settings.historySize);
+    this.#host = newMemberState(
+      {
+        address: "",
+        queuedBytes: 0,
+        deliver: this.settings.showToHost,
+        close: () => Promise.resolve(),
+      },
+      this.#clock.now(),
+      null,
     );
-    this.#host = this.#newState({
-      address: "",
-      queuedBytes: 0,
-      deliver: this.settings.showToHost,
-      close: () => Promise.resolve(),
-    }, null);
+    this.#admission = new Admission(
+      this.settings.maxClients,
+      this.settings.maxClientsPerAddress,
+    );
     this.#host.phase = "chatting";
     this.#host.name = this.settings.hostName;
     this.#named.set(nameKey(this.#host.name), this.#host);
@@ -119,29 +116,24 @@ export class Room implements CommandRoom {
 
   /** The last messages, oldest first: what a newcomer is shown. */
   get history(): readonly RoomMessage[] {
-    return this.#history;
+    return this.#history.recent;
   }
 
   /** Admits `member` (or refuses it, with a reason, if a limit is reached). */
   join(member: Member): RoomSeat {
-    const state = this.#newState(member, this.#makeRateLimit());
-    const { address } = member;
+    const { rateLimit, maxLineBytes, sweepIntervalMs } = this.settings;
+    const now = this.#clock.now();
+    const flood = rateLimit && new FloodGuard(rateLimit, maxLineBytes, now);
+    const state = newMemberState(member, now, flood);
     this.#members.add(state);
-    this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+    const refusal = this.#admission.count(member.address);
     this.#sweeper ??= this.#clock.setTimeout(
       () => this.#sweep(),
-      this.settings.sweepIntervalMs,
+      sweepIntervalMs,
     );
-    const { maxClients, maxClientsPerAddress } = this.settings;
     if (this.#closing) this.#disconnect(state, wire.reasons.shutdown);
-    else if (this.#members.size > maxClients) {
-      this.#disconnect(state, wire.reasons.full(maxClients));
-    } else if (this.#perAddress.get(address)! > maxClientsPerAddress) {
-      this.#disconnect(
-        state,
-        wire.reasons.tooManyFrom(address, maxClientsPerAddress),
-      );
-    } else if (this.#password !== undefined) {
+    else if (refusal) this.#disconnect(state, refusal);
+    else if (this.#password !== undefined) {
       member.deliver(wire.notice(wire.PASSWORD_WELCOME));
     } else {
       state.phase = "naming";
@@ -157,17 +149,9 @@ export class Room implements CommandRoom {
     };
   }
 
-  /**
-   * Resolves at once unless the room has queued far more than its members
-   * have taken: then a transport waits before relaying more, so a burst from
-   * many senders is slowed down instead of overflowing every queue. A few
-   * stalled members never pause the room (each counts for at most a busy
-   * member's share), and no pause lasts longer than {@linkcode MAX_PAUSE_MS}.
-   */
+  /** Resolves once members have caught up enough for more lines (`catch_up.ts`). */
   catchingUp(): Promise<void> | void {
-    const highWater = this.#members.size * this.ledger.perOutboxCap / 2;
-    if (this.ledger.total <= highWater) return;
-    return this.ledger.waitUntilAtMost(highWater / 2, MAX_PAUSE_MS);
+    return catchingUp(this.ledger, this.#members.size);
   }
 
   /** What the operator types: a message or a command, as a member's line. */
@@ -197,14 +181,10 @@ export class Room implements CommandRoom {
 
   /** Says `text` in the room as `from`. */
   publish(from: MemberState, kind: RoomMessage["kind"], text: string): void {
-    const line = kind === "say"
-      ? wire.chatLine(from.name, text)
-      : wire.actionLine(from.name, text);
-    const message = { id: ++this.#lastId, kind, from: from.name, text, line };
-    this.#onMessage?.(message);
-    this.#history.push(message);
-    if (this.#history.length > this.settings.historySize) this.#history.shift();
-    this.#broadcast(line, from);
+    const message = this.#history.next(kind, from.name, text);
+    this.#onMessage?.(message); // stored before anyone sees it
+    this.#history.keep(message);
+    this.#broadcast(message.line, from);
   }
 
   /** Renames a member (the name was checked) and tells everyone. */
@@ -222,26 +202,6 @@ export class Room implements CommandRoom {
   }
 
   // ---- the handshake and lines ----
-
-  #newState(member: Member, limit: RateLimit | null): MemberState {
-    const now = this.#clock.now();
-    return {
-      member,
-      phase: "password",
-      name: "",
-      connectedAt: now,
-      lastHeard: now,
-      throttledLines: 0,
-      limit,
-    };
-  }
-
-  #makeRateLimit(): RateLimit | null {
-    const setting = this.settings.rateLimit;
-    if (!setting) return null;
-    const budget = byteBudget(setting, this.settings.maxLineBytes);
-    return new RateLimit({ ...setting, ...budget }, this.#clock.now());
-  }
 
   #onFrame(state: MemberState, frame: Frame): void {
     if (state.phase === "closed") return;
@@ -289,9 +249,9 @@ export class Room implements CommandRoom {
     state.name = name;
     this.#named.set(nameKey(name), state);
     state.member.deliver(wire.helloLine(name, this.names));
-    if (this.#history.length > 0) {
+    if (this.history.length > 0) {
       state.member.deliver(wire.notice(wire.HISTORY_START));
-      for (const message of this.#history) state.member.deliver(message.line);
+      for (const message of this.history) state.member.deliver(message.line);
       state.member.deliver(wire.notice(wire.HISTORY_END));
     }
     this.#broadcast(wire.joinedLine(name), state);
@@ -299,19 +259,14 @@ export class Room implements CommandRoom {
 
   /** Every line of a named member passes here: the flood guard, then the room. */
   #onChatLine(state: MemberState, text: string): void {
-    if (state.limit && !state.limit.take(utf8Length(text), this.#clock.now())) {
-      state.throttledLines++;
-      if (state.throttledLines === 1) {
-        state.member.deliver(wire.errorLine(wire.errors.tooFast));
-      } else if (
-        state.throttledLines > 2 * this.settings.rateLimit!.burstLines
-      ) {
-        this.#drop(state, wire.reasons.flooding);
-      }
-      return;
+    switch (state.flood?.check(text, this.#clock.now()) ?? "pass") {
+      case "pass":
+        return this.#onLine(state, text);
+      case "warn":
+        return state.member.deliver(wire.errorLine(wire.errors.tooFast));
+      case "drop":
+        return this.#drop(state, wire.reasons.flooding);
     }
-    state.throttledLines = 0;
-    this.#onLine(state, text);
   }
 
   #onLine(state: MemberState, text: string): void {
@@ -363,24 +318,17 @@ export class Room implements CommandRoom {
 
   #forget(state: MemberState): void {
     this.#leave(state, null);
-    if (!this.#members.delete(state)) return;
-    const { address } = state.member;
-    const left = (this.#perAddress.get(address) ?? 1) - 1;
-    if (left > 0) this.#perAddress.set(address, left);
-    else this.#perAddress.delete(address);
+    if (this.#members.delete(state)) {
+      this.#admission.release(state.member.address);
+    }
   }
 
   /** Every sweep interval: drop members who never chose a name, or went silent. */
   #sweep(): void {
     const now = this.#clock.now();
-    const { nameTimeoutMs, idleTimeoutMs } = this.settings;
     for (const state of this.#members) {
-      if (state.phase === "closed") continue;
-      if (state.name === "" && now - state.connectedAt > nameTimeoutMs) {
-        this.#drop(state, wire.reasons.noName(nameTimeoutMs));
-      } else if (idleTimeoutMs > 0 && now - state.lastHeard > idleTimeoutMs) {
-        this.#drop(state, wire.reasons.silent(idleTimeoutMs));
-      }
+      const reason = overdue(state, now, this.settings);
+      if (reason) this.#drop(state, reason);
     }
     this.#sweeper = this.#closing ? undefined : this.#clock.setTimeout(
       () => this.#sweep(),

@@ -6,9 +6,9 @@
  */
 
 import type { Frame } from "../wire/line_splitter.ts";
-import type { Clock } from "./clock.ts";
-import type { CommandTable } from "./commands.ts";
-import type { RateLimitSetting } from "./defaults.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { COMMANDS, type CommandTable } from "./commands.ts";
+import { type RateLimitSetting, ROOM_DEFAULTS } from "./defaults.ts";
 import type { MemberState } from "./member.ts";
 
 /** Options for `Room`; every default is in `ROOM_DEFAULTS` (`defaults.ts`). */
@@ -151,4 +151,25 @@ export interface RoomSeat {
   ended(reason: string | null): void;
   /** The member is closed and forgotten; the room no longer counts it. */
   closed(): void;
+}
+
+/** A room's options with every default filled in (the passphrase and store aside). */
+export type RoomSettings = Readonly<
+  Required<Omit<RoomOptions, "password" | "onMessage">>
+>;
+
+/** `options` with {@linkcode ROOM_DEFAULTS} where they are missing or `undefined`. */
+export function withDefaults(
+  options: Omit<RoomOptions, "password" | "onMessage">,
+): RoomSettings {
+  const given = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  );
+  return {
+    ...ROOM_DEFAULTS,
+    showToHost: () => {},
+    clock: realClock,
+    commands: COMMANDS,
+    ...given,
+  };
 }
