@@ -6,10 +6,10 @@
  */
 
 import { ChatConsole } from "../chat/chat_console.ts";
-import { onInterrupt } from "../cli/interrupt.ts";
-import type { ServerOptions } from "../cli/options.ts";
-import { Room } from "./room.ts";
-import { serveTcp } from "./tcp_member.ts";
+import { onInterrupt } from "./interrupt.ts";
+import type { ServerOptions } from "./options.ts";
+import { Room } from "../room/room.ts";
+import { serveTcp } from "../room/tcp_member.ts";
 
 /** Serves a room on `listener` until Ctrl+C, which tells the room first. */
 export async function hostRoom(
