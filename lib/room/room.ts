@@ -14,7 +14,7 @@
  * - Other transports (a browser's WebSocket): implement `Member`, call
  *   `join`, feed the seat whole lines; nothing here changes.
  * - Message ids and storage: every message becomes a {@linkcode RoomMessage}
- *   with an increasing `id` in one place, `#publish`; `onMessage` sees it
+ *   with an increasing `id` in one place, `publish`; `onMessage` sees it
  *   before anyone else does (write it there, then it is relayed), and
  *   `history` is made of these records.
  * - Moderation: commands are a table (`commands.ts`); pass more in
@@ -72,6 +72,8 @@ export class Room implements CommandRoom {
   readonly #admission: Admission;
   readonly #history: History;
   #sweeper: TimerId | undefined;
+  /** Wrong passphrases waiting for their answer. */
+  readonly #refusals = new Set<TimerId>();
   #closing = false;
 
   /** Makes an empty room with the operator in it. */
@@ -163,6 +165,7 @@ export class Room implements CommandRoom {
   async close(reason: string = wire.reasons.shutdown): Promise<void> {
     this.#closing = true;
     this.#clock.clearTimeout(this.#sweeper);
+    for (const timer of this.#refusals) this.#clock.clearTimeout(timer);
     const everyone = [...this.#members];
     await Promise.all(everyone.map((state) => this.#disconnect(state, reason)));
   }
@@ -231,10 +234,11 @@ export class Room implements CommandRoom {
     }
     // Lines sent meanwhile are ignored; the answer comes only after a delay.
     state.phase = "closed";
-    this.#clock.setTimeout(
-      () => this.#disconnect(state, wire.reasons.wrongPassword),
-      this.settings.wrongPasswordDelayMs,
-    );
+    const timer = this.#clock.setTimeout(() => {
+      this.#refusals.delete(timer);
+      this.#disconnect(state, wire.reasons.wrongPassword);
+    }, this.settings.wrongPasswordDelayMs);
+    this.#refusals.add(timer);
   }
 
   #chooseName(state: MemberState, text: string): void {

@@ -305,3 +305,16 @@ Deno.test("room takes more commands from its options", async () => {
   alice.say("/PING");
   assertEquals(alice.member.lines, ["pong"]);
 });
+
+Deno.test("closing the room during a wrong passphrase's delay answers once", async () => {
+  const r = fakeRoom({ password: "open sesame" });
+  const mallory = connect(r.room);
+  mallory.member.clear();
+  mallory.say("guess");
+  await r.room.close();
+  r.clock.advance(5000);
+  assertEquals(mallory.member.lines, [
+    "*** Disconnected: the server is shutting down",
+  ]);
+  assertEquals(mallory.member.closeCount, 1);
+});
