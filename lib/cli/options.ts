@@ -66,6 +66,9 @@ export interface ClientOptions {
 /** The environment variable that can hold a room passphrase, out of sight of `ps`. */
 export const PASSWORD_VARIABLE = "CHATLAB_PASSWORD";
 
+/** Where `server.ts` reads the moderator passphrase (`/op`) from. */
+export const OP_PASSWORD_VARIABLE = "CHATLAB_OP_PASSWORD";
+
 /** `server.ts --help`. */
 export const SERVER_HELP =
   `Usage: server.ts [--host HOST] [--port PORT] [--mode turns|chat|room]
@@ -101,7 +104,9 @@ Security:
   --tls-cert FILE    serve TLS with this certificate (PEM; needs --allow-read)
   --tls-key FILE     ... and this private key (PEM)
   --password TEXT    a room passphrase (visible in ps: prefer the environment
-                     variable CHATLAB_PASSWORD)`;
+                     variable CHATLAB_PASSWORD)
+  --op-password TEXT the moderator passphrase for /op (prefer the environment
+                     variable CHATLAB_OP_PASSWORD)`;
 
 /** `client.ts --help`. */
 export const CLIENT_HELP =
@@ -147,6 +152,7 @@ export function parseServerOptions(args: string[]): ServerOptions {
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
     password: { type: "string" },
+    "op-password": { type: "string" },
   });
   if (positionals.length > 0) {
     throw new UsageError(
@@ -162,6 +168,11 @@ export function parseServerOptions(args: string[]): ServerOptions {
   const password = values.password ?? passwordFromEnvironment();
   if (values.password !== undefined && mode !== "room") {
     throw new UsageError("--password only applies to a room (--room)");
+  }
+  const opPassword = values["op-password"] ??
+    passwordFromEnvironment(OP_PASSWORD_VARIABLE);
+  if (values["op-password"] !== undefined && mode !== "room") {
+    throw new UsageError("--op-password only applies to a room (--room)");
   }
   const name = values.name ?? D.hostName;
   const maxLineBytes = parseMaxLineBytes(values["max-line-bytes"]);
@@ -212,6 +223,7 @@ export function parseServerOptions(args: string[]): ServerOptions {
         0,
       ),
       password: mode === "room" ? password : undefined,
+      opPassword: mode === "room" ? opPassword : undefined,
     },
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     help: values.help ?? false,
@@ -310,16 +322,16 @@ export function parseHost(text: string): string {
 }
 
 /**
- * The passphrase in `CHATLAB_PASSWORD`, if this run may read it (the tasks and
- * shebangs grant `--allow-env=CHATLAB_PASSWORD`) and it is set.
+ * The passphrase in `variable` (`CHATLAB_PASSWORD` unless told), if this run
+ * may read it (the tasks and shebangs grant `--allow-env` for it) and it is
+ * set.
  */
-function passwordFromEnvironment(): string | undefined {
-  const permission = Deno.permissions.querySync({
-    name: "env",
-    variable: PASSWORD_VARIABLE,
-  });
+function passwordFromEnvironment(
+  variable: string = PASSWORD_VARIABLE,
+): string | undefined {
+  const permission = Deno.permissions.querySync({ name: "env", variable });
   if (permission.state !== "granted") return undefined;
-  return Deno.env.get(PASSWORD_VARIABLE) || undefined;
+  return Deno.env.get(variable) || undefined;
 }
 
 function parseMode(text: string | undefined): Mode {

@@ -34,6 +34,11 @@ export class History {
     return { id: ++this.#lastId, kind, from, text, line };
   }
 
+  /** Forgets every kept message; ids go on. */
+  clear(): void {
+    this.#recent.length = 0;
+  }
+
   /** Keeps `message`, forgetting the oldest past the size. */
   keep(message: RoomMessage): void {
     this.#recent.push(message);

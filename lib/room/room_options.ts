@@ -8,6 +8,7 @@
 import type { Frame } from "../wire/line_splitter.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { COMMANDS, type CommandTable } from "./commands.ts";
+import { MODERATION_COMMANDS } from "./moderation_commands.ts";
 import { type RateLimitSetting, ROOM_DEFAULTS } from "./defaults.ts";
 import type { MemberState } from "./member.ts";
 
@@ -86,6 +87,12 @@ export interface RoomOptions {
    */
   password?: string;
   /**
+   * The passphrase that makes a member a moderator (`/op PASSPHRASE`).
+   *
+   * @default {undefined (only the operator moderates)}
+   */
+  opPassword?: string;
+  /**
    * How often deadlines are checked, in milliseconds.
    *
    * @default {1000}
@@ -112,7 +119,7 @@ export interface RoomOptions {
   /**
    * The slash commands.
    *
-   * @default {COMMANDS}
+   * @default {COMMANDS and MODERATION_COMMANDS}
    */
   commands?: CommandTable;
   /**
@@ -155,12 +162,12 @@ export interface RoomSeat {
 
 /** A room's options with every default filled in (the passphrase and store aside). */
 export type RoomSettings = Readonly<
-  Required<Omit<RoomOptions, "password" | "onMessage">>
+  Required<Omit<RoomOptions, "password" | "opPassword" | "onMessage">>
 >;
 
 /** `options` with {@linkcode ROOM_DEFAULTS} where they are missing or `undefined`. */
 export function withDefaults(
-  options: Omit<RoomOptions, "password" | "onMessage">,
+  options: Omit<RoomOptions, "password" | "opPassword" | "onMessage">,
 ): RoomSettings {
   const given = Object.fromEntries(
     Object.entries(options).filter(([, value]) => value !== undefined),
@@ -169,7 +176,7 @@ export function withDefaults(
     ...ROOM_DEFAULTS,
     showToHost: () => {},
     clock: realClock,
-    commands: COMMANDS,
+    commands: new Map([...COMMANDS, ...MODERATION_COMMANDS]),
     ...given,
   };
 }
