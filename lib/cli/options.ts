@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { DEFAULT_KEEP, type Retention } from "../store/room_store.ts";
 import { UsageError } from "./errors.ts";
 import { ROOM_DEFAULTS } from "../room/defaults.ts";
 import type { RoomOptions } from "../room/room.ts";
@@ -39,6 +40,10 @@ export interface ServerOptions {
   room: RoomOptions;
   /** Serve TLS with this certificate and key. */
   tls?: { certFile: string; keyFile: string };
+  /** Keep the room's history in this SQLite file (`--db`). */
+  db?: string;
+  /** How much history the file keeps (`--keep`). */
+  keep: Retention;
   /** Print the help text and exit. */
   help: boolean;
 }
@@ -106,7 +111,13 @@ Security:
   --password TEXT    a room passphrase (visible in ps: prefer the environment
                      variable CHATLAB_PASSWORD)
   --op-password TEXT the moderator passphrase for /op (prefer the environment
-                     variable CHATLAB_OP_PASSWORD)`;
+                     variable CHATLAB_OP_PASSWORD)
+
+History:
+  --db FILE          keep the room's history in this SQLite file, so it
+                     survives a restart (needs --allow-read and --allow-write)
+  --keep N[d]        how much the file keeps: N days (30d, the default) or the
+                     last N messages (5000)`;
 
 /** `client.ts --help`. */
 export const CLIENT_HELP =
@@ -153,13 +164,19 @@ export function parseServerOptions(args: string[]): ServerOptions {
     "tls-key": { type: "string" },
     password: { type: "string" },
     "op-password": { type: "string" },
+    db: { type: "string" },
+    keep: { type: "string" },
   });
+
   if (positionals.length > 0) {
     throw new UsageError(
       `Unexpected argument "${positionals[0]}" (see --help)`,
     );
   }
   const mode = values.room ? "room" : parseMode(values.mode);
+  if ((values.db ?? values.keep) !== undefined && mode !== "room") {
+    throw new UsageError("--db and --keep only apply to a room (--room)");
+  }
   const certFile = values["tls-cert"];
   const keyFile = values["tls-key"];
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -226,6 +243,8 @@ export function parseServerOptions(args: string[]): ServerOptions {
       opPassword: mode === "room" ? opPassword : undefined,
     },
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    db: values.db,
+    keep: parseKeep(values.keep),
     help: values.help ?? false,
   };
 }
@@ -332,6 +351,19 @@ function passwordFromEnvironment(
   const permission = Deno.permissions.querySync({ name: "env", variable });
   if (permission.state !== "granted") return undefined;
   return Deno.env.get(variable) || undefined;
+}
+
+/** `--keep 30d` (days) or `--keep 5000` (messages). */
+function parseKeep(text: string | undefined): Retention {
+  if (text === undefined) return DEFAULT_KEEP;
+  const match = text.match(/^(\d+)(d?)$/);
+  const n = Number(match?.[1]);
+  if (!match || n < 1 || n > 1_000_000_000) {
+    throw new UsageError(
+      `Invalid --keep "${text}": use a number of days such as 30d, or of messages such as 5000`,
+    );
+  }
+  return match[2] === "d" ? { days: n } : { rows: n };
 }
 
 function parseMode(text: string | undefined): Mode {

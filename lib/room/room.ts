@@ -67,6 +67,7 @@ export class Room implements CommandRoom {
   readonly #password: string | undefined;
   readonly #opPassword: string | undefined;
   readonly #onMessage: RoomOptions["onMessage"];
+  readonly #onClear: RoomOptions["onClear"];
   readonly #clock: Clock;
   readonly #host: MemberState;
   /** Everyone who chose a name, by {@linkcode nameKey}; the host included. */
@@ -82,16 +83,22 @@ export class Room implements CommandRoom {
 
   /** Makes an empty room with the operator in it. */
   constructor(options: RoomOptions = {}) {
-    const { password, opPassword, onMessage, ...rest } = options;
+    const { password, opPassword, onMessage, onClear, restore, ...rest } =
+      options;
     this.settings = withDefaults(rest);
     this.#opPassword = opPassword;
     const problem = nameProblem(this.settings.hostName);
     if (problem) throw new RangeError(`Invalid host name: ${problem}`);
     this.#password = password;
     this.#onMessage = onMessage;
+    this.#onClear = onClear;
     this.#clock = this.settings.clock;
     this.ledger = roomLedger(this.settings.maxQueuedBytes);
-    this.#history = new History(this.settings.historySize);
+    this.#history = new History(
+      this.settings.historySize,
+      restore?.lastId,
+      restore?.messages,
+    );
     this.#host = newMemberState(
       {
         address: "",
@@ -235,6 +242,7 @@ export class Room implements CommandRoom {
   /** Forgets the messages newcomers are shown. */
   clearHistory(): void {
     this.#history.clear();
+    this.#onClear?.();
   }
 
   /** Whether `guess` is the moderator passphrase; `null` if there is none. */
