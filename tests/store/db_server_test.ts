@@ -7,13 +7,10 @@ import { runChatlab, startRoomServer } from "../support/room_server.ts";
 import { exactLine } from "../support/peers.ts";
 import { RawClient } from "../support/raw_client.ts";
 import { RunningProcess } from "../support/process.ts";
+import { tempDir } from "../support/temp_dir.ts";
 import { DatabaseSync } from "node:sqlite";
 import { isRoot } from "../support/isolation.ts";
 import { firstMissing, needProgram, testNeeding } from "../support/requires.ts";
-
-function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "chatlab-db-" });
-}
 
 /** Permissions for a server whose --db file is in `dir`. */
 function dbPermissions(dir: string): string[] {
@@ -21,7 +18,8 @@ function dbPermissions(dir: string): string[] {
 }
 
 Deno.test("a room with --db shows its history after the server is killed and restarted", async () => {
-  const dir = tempDir();
+  using temp = tempDir();
+  const dir = temp.path;
   const db = `${dir}/class.sqlite`;
   const first = await startRoomServer(["--db", db], {
     permissions: dbPermissions(dir),
@@ -78,7 +76,8 @@ async function assertRefused(
 }
 
 Deno.test("server.ts --db refuses a file that is not a database, unchanged", async () => {
-  const dir = tempDir();
+  using temp = tempDir();
+  const dir = temp.path;
   const db = `${dir}/essay.txt`;
   Deno.writeTextFileSync(db, "Sockets are objects that computers use...\n");
   await assertRefused(
@@ -89,7 +88,8 @@ Deno.test("server.ts --db refuses a file that is not a database, unchanged", asy
 });
 
 Deno.test("server.ts --db refuses another program's database and a newer chatlab's, unchanged", async () => {
-  const dir = tempDir();
+  using temp = tempDir();
+  const dir = temp.path;
   const other = `${dir}/grades.sqlite`;
   const grades = new DatabaseSync(other);
   grades.exec("CREATE TABLE grades (student TEXT, mark INTEGER)");
@@ -112,7 +112,8 @@ Deno.test("server.ts --db refuses another program's database and a newer chatlab
 });
 
 Deno.test("a second server on the same --db file is refused while the first runs", async () => {
-  const dir = tempDir();
+  using temp = tempDir();
+  const dir = temp.path;
   const db = `${dir}/class.sqlite`;
   const first = await startRoomServer(["--db", db], {
     permissions: dbPermissions(dir),
@@ -137,11 +138,13 @@ testNeeding(
   ),
   "server.ts --db in a folder it may not write says so in one line",
   async () => {
-    const dir = tempDir();
+    using temp = tempDir();
+    const dir = temp.path;
     await Deno.chmod(dir, 0o755);
     const db = `${dir}/class.sqlite`;
     // Deno's cache must be the other user's own: a fresh one in /tmp.
-    const denoDir = Deno.makeTempDirSync({ prefix: "chatlab-deno-dir-" });
+    using denoTemp = tempDir("chatlab-deno-dir-");
+    const denoDir = denoTemp.path;
     await Deno.chown(denoDir, 65534, 65534);
     await using server = new RunningProcess("setpriv", [
       "--reuid=65534",
@@ -172,7 +175,8 @@ testNeeding(
 );
 
 Deno.test("--db without the file permission is one line, not a prompt", async () => {
-  const dir = tempDir();
+  using temp = tempDir();
+  const dir = temp.path;
   const server = runChatlab("server.ts", [
     "--room",
     "--port",

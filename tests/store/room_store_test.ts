@@ -8,11 +8,15 @@ import { RoomStore, StoreError } from "../../lib/store/room_store.ts";
 import { openRoomStore } from "../../lib/cli/room_storage.ts";
 import { Room } from "../../lib/room/room.ts";
 import { joinAs } from "../support/fake_room.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const DAY = 86_400_000;
 
+const folder = tempDir("chatlab-store-");
+addEventListener("unload", () => folder[Symbol.dispose]());
+
 function tempFile(name = "class.sqlite"): string {
-  return `${Deno.makeTempDirSync({ prefix: "chatlab-store-" })}/${name}`;
+  return `${Deno.makeTempDirSync({ dir: folder.path })}/${name}`;
 }
 
 function message(id: number, text = `line ${id}`, time = 1_000 * DAY + id) {
