@@ -27,6 +27,7 @@ export const ROOM_DEFAULTS = Object.freeze({
   sweepIntervalMs: 1000,
   closeGraceMs: 2000,
   wrongPasswordDelayMs: 2000,
+  resumeGraceMs: 60_000,
 });
 
 /** A flood guard: lines at once, then lines per second. */

@@ -9,6 +9,8 @@
  */
 
 import type { FloodGuard } from "./flood_guard.ts";
+import type { RoomMessage } from "./room_options.ts";
+import type { Session } from "./sessions.ts";
 import * as wire from "./wire.ts";
 
 /** Where a member is in the handshake; lines mean different things in each. */
@@ -25,6 +27,16 @@ export interface Member {
    * bytes go to every receiver of a broadcast, so they must not be changed.
    */
   deliver(bytes: Uint8Array): void;
+  /**
+   * Takes a message of the room in its own form, instead of `deliver`ing
+   * its line (a browser wants it as data). Optional.
+   */
+  message?(message: RoomMessage): void;
+  /**
+   * Takes the acknowledgement of its line `seq` (the message id it became,
+   * or `null`) in its own form, instead of a `*** Ack` line. Optional.
+   */
+  ack?(seq: number, id: number | null): void;
   /**
    * Lets it take what is queued (for a while), then closes it. The room has
    * already queued the reason, if there is one. Safe to call twice.
@@ -48,6 +60,10 @@ export interface MemberState {
   readonly flood: FloodGuard | null;
   /** A teacher: the operator, or a member after `/op`. */
   moderator?: boolean;
+  /** It asked for a session (`/session`) and gets one once named. */
+  wantsSession?: boolean;
+  /** Its session, once it has one. */
+  session?: Session;
   /** Set once the room began closing it; closing it again returns this. */
   closing?: Promise<void>;
 }

@@ -51,6 +51,8 @@ import { passwordMatches } from "./password.ts";
 import { FloodGuard } from "./flood_guard.ts";
 import { Admission } from "./admission.ts";
 import { type Audience, Moderation } from "./moderation.ts";
+import { remember, type Session, Sessions } from "./sessions.ts";
+import { handleSessionLine, parseSeq } from "./session_lines.ts";
 import * as wire from "./wire.ts";
 
 export type { Member, MemberState, Phase } from "./member.ts";
@@ -68,6 +70,12 @@ export class Room implements CommandRoom {
   readonly #opPassword: string | undefined;
   readonly #onMessage: RoomOptions["onMessage"];
   readonly #onClear: RoomOptions["onClear"];
+  readonly #onSession: RoomOptions["onSession"];
+  readonly #replay: RoomOptions["replay"];
+  /** Sessions of members that may come back after a drop. */
+  readonly sessions: Sessions;
+  /** This room's identity: ids from two runs line up only if it is the same. */
+  readonly runId: string;
   readonly #clock: Clock;
   readonly #host: MemberState;
   /** Everyone who chose a name, by {@linkcode nameKey}; the host included. */
@@ -83,8 +91,17 @@ export class Room implements CommandRoom {
 
   /** Makes an empty room with the operator in it. */
   constructor(options: RoomOptions = {}) {
-    const { password, opPassword, onMessage, onClear, restore, ...rest } =
-      options;
+    const {
+      password,
+      opPassword,
+      onMessage,
+      onClear,
+      onSession,
+      replay,
+      restore,
+      runId,
+      ...rest
+    } = options;
     this.settings = withDefaults(rest);
     this.#opPassword = opPassword;
     const problem = nameProblem(this.settings.hostName);
@@ -92,6 +109,9 @@ export class Room implements CommandRoom {
     this.#password = password;
     this.#onMessage = onMessage;
     this.#onClear = onClear;
+    this.#onSession = onSession;
+    this.#replay = replay;
+    this.runId = runId ?? crypto.randomUUID();
     this.#clock = this.settings.clock;
     this.ledger = roomLedger(this.settings.maxQueuedBytes);
     this.#history = new History(
@@ -112,6 +132,11 @@ export class Room implements CommandRoom {
     this.#admission = new Admission(
       this.settings.maxClients,
       this.settings.maxClientsPerAddress,
+    );
+    this.sessions = new Sessions(
+      this.settings.resumeGraceMs,
+      restore?.sessions ?? [],
+      this.#clock.now(),
     );
     this.#host.phase = "chatting";
     this.#host.moderator = true;
@@ -203,7 +228,67 @@ export class Room implements CommandRoom {
     const message = this.#history.next(kind, from.name, text);
     this.#onMessage?.(message); // stored before anyone sees it
     this.#history.keep(message);
-    this.#broadcast(message.line, from);
+    let tagged: Uint8Array | undefined;
+    for (const state of this.#named.values()) {
+      if (state === from) continue;
+      if (state.member.message) state.member.message(message);
+      else if (state.session) {
+        state.member.deliver(
+          tagged ??= wire.taggedLine(message.id, message.line),
+        );
+      } else state.member.deliver(message.line);
+    }
+  }
+
+  /** Sends `message` to one member, in the form it takes (tagged with its id if it has a session). */
+  sendMessage(state: MemberState, message: RoomMessage): void {
+    if (state.member.message) state.member.message(message);
+    else if (state.session) {
+      state.member.deliver(wire.taggedLine(message.id, message.line));
+    } else state.member.deliver(message.line);
+  }
+
+  /** Messages after `id` that a member coming back missed, oldest first. */
+  missedSince(id: number): readonly RoomMessage[] {
+    return this.#replay?.(id) ?? this.#history.since(id);
+  }
+
+  /** Whether `name` may be taken now (not held for someone reconnecting). */
+  nameHeld(name: string): boolean {
+    return this.sessions.holds(name, this.#clock.now());
+  }
+
+  /** Gives a named member a session and tells it the token. */
+  openSession(state: MemberState): void {
+    const session = this.sessions.open(state);
+    state.session = session;
+    state.member.deliver(wire.session.token(session.token));
+    this.#saveSession(session);
+  }
+
+  /**
+   * Brings back the member of the held session `token` as `state` (not yet
+   * named); it is sent what it missed after `afterId`. `false`: no such
+   * session is held.
+   */
+  resume(state: MemberState, token: string, afterId: number): boolean {
+    const session = this.sessions.held(token, this.#clock.now());
+    if (!session || this.find(session.name)) return false;
+    this.sessions.attach(session, state);
+    state.session = session;
+    state.phase = "chatting";
+    state.name = session.name;
+    this.#named.set(nameKey(state.name), state);
+    const missed = this.missedSince(afterId);
+    state.member.deliver(wire.session.resumed(state.name, missed.length));
+    for (const message of missed) this.sendMessage(state, message);
+    this.#broadcast(wire.session.rejoined(state.name), state);
+    return true;
+  }
+
+  #saveSession(session: Session): void {
+    const { token, name, lastSeq } = session;
+    this.#onSession?.({ token, name, lastSeq });
   }
 
   /** Renames a member (the name was checked) and tells everyone. */
@@ -213,11 +298,16 @@ export class Room implements CommandRoom {
     this.#named.delete(nameKey(oldName));
     state.name = newName;
     this.#named.set(nameKey(newName), state);
+    if (state.session) {
+      state.session.name = newName;
+      this.#saveSession(state.session);
+    }
     this.#broadcast(wire.renamedLine(oldName, newName), null);
   }
 
-  /** A member leaves: the room is told (with `reason`), then it is closed. */
+  /** A member leaves (`/quit`): the room is told (with `reason`), then it is closed. */
   leave(state: MemberState, reason: string | null): void {
+    this.#endSession(state);
     this.#leave(state, reason);
   }
 
@@ -233,6 +323,7 @@ export class Room implements CommandRoom {
 
   /** Closes a member with `reason`, without the usual "left" line. */
   remove(state: MemberState, reason: string): void {
+    this.#endSession(state);
     if (this.find(state.name) === state) {
       this.#named.delete(nameKey(state.name));
     }
@@ -262,8 +353,12 @@ export class Room implements CommandRoom {
 
   // ---- the handshake and lines ----
 
-  #onFrame(state: MemberState, frame: Frame): void {
+  #onFrame(state: MemberState, frame: Frame & { seq?: number }): void {
     if (state.phase === "closed") return;
+    if (
+      frame.kind === "line" && state.phase !== "chatting" &&
+      handleSessionLine(this, state, frame.text)
+    ) return;
     if (frame.kind === "oversize") {
       const { maxLineBytes } = this.settings;
       state.member.deliver(
@@ -277,7 +372,7 @@ export class Room implements CommandRoom {
       case "naming":
         return this.#chooseName(state, frame.text);
       case "chatting":
-        return this.#onChatLine(state, frame.text);
+        return this.#onChatLine(state, frame.text, frame.seq);
     }
   }
 
@@ -300,7 +395,8 @@ export class Room implements CommandRoom {
   #chooseName(state: MemberState, text: string): void {
     const name = text.trim();
     const problem = nameProblem(name) ??
-      (this.find(name) ? wire.errors.nameTaken(name) : null);
+      (this.find(name) ? wire.errors.nameTaken(name) : null) ??
+      (this.nameHeld(name) ? wire.session.held(name) : null);
     if (problem) {
       state.member.deliver(wire.errorLine(wire.errors.badName(problem)));
       return;
@@ -309,6 +405,7 @@ export class Room implements CommandRoom {
     state.name = name;
     this.#named.set(nameKey(name), state);
     state.member.deliver(wire.helloLine(name, this.names));
+    if (state.wantsSession) this.openSession(state);
     if (this.moderation.topic !== "") {
       state.member.deliver(
         wire.notice(wire.mod.topicIs(this.moderation.topic)),
@@ -316,14 +413,39 @@ export class Room implements CommandRoom {
     }
     if (this.history.length > 0) {
       state.member.deliver(wire.notice(wire.HISTORY_START));
-      for (const message of this.history) state.member.deliver(message.line);
+      for (const message of this.history) this.sendMessage(state, message);
       state.member.deliver(wire.notice(wire.HISTORY_END));
     }
     this.#broadcast(wire.joinedLine(name), state);
   }
 
-  /** Every line of a named member passes here: the flood guard, then the room. */
-  #onChatLine(state: MemberState, text: string): void {
+  /**
+   * Every line of a named member passes here. A member with a session
+   * numbers its lines: one already taken is acknowledged again, not said
+   * twice; a new one is acknowledged with the id of the message it became.
+   */
+  #onChatLine(state: MemberState, text: string, seq?: number): void {
+    const session = state.session;
+    if (session && seq === undefined) [seq, text] = parseSeq(text);
+    if (!session || seq === undefined) return this.#takeLine(state, text);
+    if (seq <= session.lastSeq) {
+      const id = session.seqIds.get(seq) ?? null;
+      return this.#ack(state, seq, id);
+    }
+    const before = this.#history.lastId;
+    this.#takeLine(state, text);
+    const id = this.#history.lastId > before ? this.#history.lastId : null;
+    remember(session, seq, id);
+    this.#saveSession(session);
+    if (state.phase !== "closed") this.#ack(state, seq, id);
+  }
+
+  #ack(state: MemberState, seq: number, id: number | null): void {
+    if (state.member.ack) state.member.ack(seq, id);
+    else state.member.deliver(wire.session.ack(seq, id));
+  }
+
+  #takeLine(state: MemberState, text: string): void {
     switch (state.flood?.check(text, this.#clock.now()) ?? "pass") {
       case "pass":
         return this.#onLine(state, text);
@@ -376,6 +498,10 @@ export class Room implements CommandRoom {
 
   #leave(state: MemberState, reason: string | null): void {
     if (state.phase === "closed") return;
+    // Gone without a goodbye: its name waits for it to come back.
+    if (state.session?.state === state) {
+      this.sessions.hold(state.session, this.#clock.now());
+    }
     this.#announceLeave(state, reason);
     state.phase = "closed";
     this.#closeMember(state);
@@ -383,6 +509,7 @@ export class Room implements CommandRoom {
 
   #drop(state: MemberState, reason: string): void {
     if (state.phase === "closed") return;
+    this.#endSession(state);
     this.#announceLeave(state, reason);
     this.#disconnect(state, reason);
   }
@@ -396,6 +523,13 @@ export class Room implements CommandRoom {
 
   #closeMember(state: MemberState): Promise<void> {
     return state.closing ??= state.member.close();
+  }
+
+  /** The member won't be back under this session (it left, or was removed). */
+  #endSession(state: MemberState): void {
+    if (state.session?.state !== state) return;
+    this.sessions.end(state.session);
+    this.#onSession?.({ token: state.session.token, ended: true });
   }
 
   #announceLeave(state: MemberState, reason: string | null): void {
@@ -414,6 +548,7 @@ export class Room implements CommandRoom {
   /** Every sweep interval: drop members who never chose a name, or went silent. */
   #sweep(): void {
     const now = this.#clock.now();
+    this.sessions.expire(now);
     for (const state of this.#members) {
       const reason = overdue(state, now, this.settings);
       if (reason) this.#drop(state, reason);

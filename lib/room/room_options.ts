@@ -11,6 +11,7 @@ import { COMMANDS, type CommandTable } from "./commands.ts";
 import { MODERATION_COMMANDS } from "./moderation_commands.ts";
 import { type RateLimitSetting, ROOM_DEFAULTS } from "./defaults.ts";
 import type { MemberState } from "./member.ts";
+import type { SavedSession } from "./sessions.ts";
 
 /** Options for `Room`; every default is in `ROOM_DEFAULTS` (`defaults.ts`). */
 export interface RoomOptions {
@@ -141,7 +142,36 @@ export interface RoomOptions {
    *
    * @default {an empty room}
    */
-  restore?: { lastId: number; messages: readonly RestoredMessage[] };
+  restore?: {
+    lastId: number;
+    messages: readonly RestoredMessage[];
+    sessions?: readonly SavedSession[];
+  };
+  /**
+   * Sees each session as it changes (a store keeps them for a restart).
+   *
+   * @default {none}
+   */
+  onSession?: (change: SavedSession | { token: string; ended: true }) => void;
+  /**
+   * The messages after an id, for a member coming back (a store has more
+   * than memory).
+   *
+   * @default {the last 10,000 in memory}
+   */
+  replay?: (afterId: number) => readonly RoomMessage[];
+  /**
+   * This room's identity (a store keeps it across restarts).
+   *
+   * @default {a random UUID}
+   */
+  runId?: string;
+  /**
+   * How long a lost member's name waits for it to come back.
+   *
+   * @default {60000}
+   */
+  resumeGraceMs?: number;
 }
 
 /** A message from before this run of the room (from a store). */
@@ -180,8 +210,11 @@ export interface RoomSeat {
   readonly state: Readonly<MemberState>;
   /** Something arrived (counts against the idle timeout). */
   heard(): void;
-  /** A whole line (or an oversize one) arrived. */
-  receive(frame: Frame): void;
+  /**
+   * A whole line (or an oversize one) arrived; `seq` numbers it, for a
+   * member with a session whose transport carries numbers apart from text.
+   */
+  receive(frame: Frame & { seq?: number }): void;
   /** The transport found it misbehaving: tell it why, tell the room, close. */
   drop(reason: string): void;
   /** The connection ended (`null`: it said goodbye; else why it was lost). */
@@ -195,7 +228,14 @@ export type RoomSettings = Readonly<
   Required<
     Omit<
       RoomOptions,
-      "password" | "opPassword" | "onMessage" | "onClear" | "restore"
+      | "password"
+      | "opPassword"
+      | "onMessage"
+      | "onClear"
+      | "restore"
+      | "onSession"
+      | "replay"
+      | "runId"
     >
   >
 >;
@@ -204,7 +244,14 @@ export type RoomSettings = Readonly<
 export function withDefaults(
   options: Omit<
     RoomOptions,
-    "password" | "opPassword" | "onMessage" | "onClear" | "restore"
+    | "password"
+    | "opPassword"
+    | "onMessage"
+    | "onClear"
+    | "restore"
+    | "onSession"
+    | "replay"
+    | "runId"
   >,
 ): RoomSettings {
   const given = Object.fromEntries(

@@ -112,6 +112,34 @@ export function renamedLine(oldName: string, newName: string): Uint8Array {
   return notice(`${oldName} is now known as ${newName}`);
 }
 
+/** `[42] <alice> hi`: a room message, with its id, for a client with a session. */
+export function taggedLine(id: number, line: Uint8Array): Uint8Array {
+  const tag = encoder.encode(`[${id}] `);
+  const bytes = new Uint8Array(tag.length + line.length);
+  bytes.set(tag);
+  bytes.set(line, tag.length);
+  return bytes;
+}
+
+/** Lines of the session protocol (PROTOCOL.md, "Reconnecting"). */
+export const session = {
+  token: (token: string) => notice(`Session ${token}`),
+  ack: (seq: number, id: number | null) =>
+    notice(`Ack ${seq} ${id === null ? "-" : id}`),
+  resumed: (name: string, missed: number) =>
+    notice(
+      `Resumed ${name}; ${
+        count(missed, "missed message follows", "missed messages follow")
+      }.`,
+    ),
+  unknown:
+    "that session has ended (or the server forgot it); type your name to join again",
+  usage: "usage: /session, or /session TOKEN LAST-ID",
+  rejoined: (name: string) => notice(`${name} is back`),
+  held: (name: string) =>
+    `name "${name}" is kept for someone who is reconnecting; choose another`,
+} as const;
+
 /** Why a client was refused or dropped; each goes after `Disconnected: `. */
 export const reasons = {
   full: (maxClients: number) =>

@@ -96,6 +96,7 @@ Deno.test("the defaults are the pinned values", () => {
       sweepIntervalMs: 1000,
       closeGraceMs: 2000,
       wrongPasswordDelayMs: 2000,
+      resumeGraceMs: 60_000,
       budget: { burstBytes: 20480, bytesPerSecond: 5120 },
     },
   );
