@@ -70,6 +70,7 @@ async function startCapturedRoom(): Promise<{
   const server = new CapturedProcess(Deno.execPath(), [
     "run",
     "--allow-net",
+    "--allow-env=CHATLAB_PASSWORD",
     "server.ts",
     "--room",
     "--port",

@@ -344,6 +344,7 @@ for (const host of ["0.0.0.0", "::"]) {
       const run = [
         "run",
         "--allow-net",
+        "--allow-env=CHATLAB_PASSWORD",
         "server.ts",
         "--room",
         "--host",

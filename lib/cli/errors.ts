@@ -4,8 +4,6 @@
  * @module
  */
 
-import { styleText } from "node:util";
-
 /** A mistake in the command line; exits with code 2. */
 export class UsageError extends Error {
   /** Makes a usage error with a sentence-case message. */
@@ -94,12 +92,21 @@ export function formatAddress(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * The `error:` label, red on a terminal. Deno reads `NO_COLOR` at start-up
+ * (`Deno.noColor`) without any permission; `node:util`'s `styleText` would
+ * read `NODE_DISABLE_COLORS`, `TERM` and more, which a run granted only
+ * `--allow-env=CHATLAB_PASSWORD` answers with a permission prompt.
+ */
+export function errorLabel(): string {
+  return Deno.stderr.isTerminal() && !Deno.noColor
+    ? "\x1b[31merror:\x1b[39m"
+    : "error:";
+}
+
 /** Prints `error: <message>` on stderr and exits with `code`. */
 export function exitWithError(message: string, code = 1): never {
-  const label = Deno.stderr.isTerminal() && !Deno.noColor
-    ? styleText("red", "error:")
-    : "error:";
-  console.error(`${label} ${message}`);
+  console.error(`${errorLabel()} ${message}`);
   Deno.exit(code);
 }
 

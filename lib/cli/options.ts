@@ -7,6 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
+import { isGranted, requirePermission } from "./permissions.ts";
 import { MAX_LINE_BYTES } from "../wire/line_splitter.ts";
 
 /** The port both scripts use unless told otherwise. */
@@ -114,7 +115,8 @@ Security:
   --tls-cert FILE    serve TLS with this certificate (PEM; needs --allow-read)
   --tls-key FILE     ... and this private key (PEM)
   --password TEXT    a room passphrase (visible in ps: prefer the environment
-                     variable CHATLAB_PASSWORD)`;
+                     variable CHATLAB_PASSWORD, read with --allow-env=CHATLAB_PASSWORD)
+  --password-file FILE  the passphrase is the first line of FILE (needs --allow-read)`;
 
 /** `client.ts --help`. */
 export const CLIENT_HELP =
@@ -160,6 +162,7 @@ export function parseServerOptions(args: string[]): ServerOptions {
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
     password: { type: "string" },
+    "password-file": { type: "string" },
   });
   if (positionals.length > 0) {
     throw new UsageError(
@@ -172,10 +175,25 @@ export function parseServerOptions(args: string[]): ServerOptions {
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw new UsageError("TLS needs both --tls-cert FILE and --tls-key FILE");
   }
-  const password = values.password ?? passwordFromEnvironment();
-  if (values.password !== undefined && mode !== "room") {
-    throw new UsageError("--password only applies to a room (--room)");
+  const passwordFile = values["password-file"];
+  if (values.password !== undefined && passwordFile !== undefined) {
+    throw new UsageError("Give either --password or --password-file, not both");
   }
+  if (
+    (values.password !== undefined || passwordFile !== undefined) &&
+    mode !== "room"
+  ) {
+    throw new UsageError(
+      `${
+        passwordFile !== undefined ? "--password-file" : "--password"
+      } only applies to a room (--room)`,
+    );
+  }
+  const help = values.help ?? false;
+  const password = mode !== "room" || help ? undefined : values.password ??
+    (passwordFile !== undefined
+      ? readPasswordFile(passwordFile)
+      : roomPasswordFromEnvironment());
   return {
     host: parseHost(values.host ?? DEFAULT_HOST),
     port: parsePort(values.port ?? String(DEFAULT_PORT), { allowZero: true }),
@@ -217,8 +235,8 @@ export function parseServerOptions(args: string[]): ServerOptions {
       ),
     },
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
-    password: mode === "room" ? password : undefined,
-    help: values.help ?? false,
+    password,
+    help,
   };
 }
 
@@ -318,12 +336,51 @@ export function parseHost(text: string): string {
  * shebangs grant `--allow-env=CHATLAB_PASSWORD`) and it is set.
  */
 function passwordFromEnvironment(): string | undefined {
-  const permission = Deno.permissions.querySync({
-    name: "env",
-    variable: PASSWORD_VARIABLE,
-  });
-  if (permission.state !== "granted") return undefined;
+  if (!isGranted({ name: "env", variable: PASSWORD_VARIABLE })) {
+    return undefined;
+  }
   return Deno.env.get(PASSWORD_VARIABLE) || undefined;
+}
+
+/**
+ * A room's passphrase from `CHATLAB_PASSWORD`. Fails closed: a run that may
+ * not read the variable cannot tell whether one was meant, and starting an
+ * open room when the teacher set a passphrase would be a silent security
+ * hole, so it refuses to start instead.
+ */
+function roomPasswordFromEnvironment(): string | undefined {
+  if (!isGranted({ name: "env", variable: PASSWORD_VARIABLE })) {
+    throw new Error(
+      `This run may not read ${PASSWORD_VARIABLE}, so a room passphrase set there would be ignored: add --allow-env=${PASSWORD_VARIABLE} to the deno run command (deno task server has it), or use --password-file FILE`,
+    );
+  }
+  return Deno.env.get(PASSWORD_VARIABLE) || undefined;
+}
+
+/** The first line of `path`, refusing an unreadable or empty file. */
+function readPasswordFile(path: string): string {
+  requirePermission({ name: "read", path });
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new Error(
+      `Cannot read the passphrase file "${path}": ${reason}, so the room would be open to anyone: fix the file or its name`,
+      { cause: error },
+    );
+  }
+  const password = text.split(/\r?\n/)[0];
+  if (password === "") {
+    throw new Error(
+      `The passphrase file "${path}" has an empty first line: write the passphrase on it`,
+    );
+  }
+  return password;
 }
 
 function parseMode(text: string | undefined): Mode {

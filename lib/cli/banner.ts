@@ -1,0 +1,87 @@
+/**
+ * What `server.ts` prints when it starts: where it listens, how students
+ * connect (this computer's addresses and the exact command to type), and,
+ * for a room, whether it has a passphrase and whether it is encrypted.
+ *
+ * @module
+ */
+
+import { formatAddress } from "./errors.ts";
+import { DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from "./options.ts";
+
+/** What the banner needs to know beyond the options. */
+export interface BannerFacts {
+  /** The port actually bound (port 0 picks one). */
+  port: number;
+  /** This computer's LAN addresses, or `null` if they could not be listed. */
+  lanAddresses: string[] | null;
+}
+
+/** Whether `host` accepts connections from every network. */
+export function isEveryNetwork(host: string): boolean {
+  return host === "0.0.0.0" || host === "::";
+}
+
+/** The lines `server.ts` prints once it listens. */
+export function startBanner(
+  options: ServerOptions,
+  facts: BannerFacts,
+): string[] {
+  const { port } = facts;
+  const lines = [`Listening on ${formatAddress(options.host, port)}`];
+  const everyNetwork = isEveryNetwork(options.host);
+  if (everyNetwork) {
+    lines.push(
+      `Listening on every network: other computers can connect to this computer's address, port ${port}`,
+    );
+  }
+  const addresses = everyNetwork
+    ? facts.lanAddresses ?? []
+    : options.host === DEFAULT_HOST
+    ? []
+    : [options.host];
+  if (everyNetwork && addresses.length > 0) {
+    lines.push(`This computer's network addresses: ${addresses.join(", ")}`);
+  }
+  if (addresses.length > 0) {
+    lines.push(
+      `Others connect with: ${clientCommand(options, addresses[0], port)}`,
+    );
+    if (options.mode === "room" && !options.tls) {
+      lines.push(`  or, where there is nc: nc ${addresses[0]} ${port}`);
+    }
+  } else if (options.mode === "room" && !everyNetwork) {
+    lines.push(
+      `Only this computer can connect; for a class use --host 0.0.0.0. Connect with: ${
+        clientCommand(options, options.host, port)
+      }`,
+    );
+  }
+  if (options.mode === "room") {
+    lines.push(
+      options.password === undefined
+        ? `Room open to anyone who can reach port ${port} (no passphrase; set CHATLAB_PASSWORD to require one)`
+        : "Room protected by a passphrase",
+    );
+    lines.push(
+      options.tls
+        ? `Encrypted with TLS (certificate ${options.tls.certFile})`
+        : "Not encrypted: anyone on the network can read the messages (see --tls-cert)",
+    );
+  }
+  return lines;
+}
+
+/** The command a student types to reach this server at `host`. */
+export function clientCommand(
+  options: ServerOptions,
+  host: string,
+  port: number,
+): string {
+  const words = [options.tls ? "deno task client:tls" : "deno task client"];
+  if (host !== DEFAULT_HOST) words.push("--host", host);
+  if (port !== DEFAULT_PORT) words.push("--port", String(port));
+  if (options.mode === "chat") words.push("--mode", "chat");
+  if (options.mode === "room") words.push("--name", "YOUR_NAME");
+  return words.join(" ");
+}
