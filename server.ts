@@ -5,8 +5,8 @@ import { formatAddress, runMain } from "./lib/cli/errors.ts";
 import { chatFreely } from "./lib/chat/full_duplex.ts";
 import { hostRoom } from "./lib/room/host_room.ts";
 import { onInterrupt } from "./lib/cli/interrupt.ts";
-import { lanAddresses, listenOn, setNoDelay } from "./lib/cli/network.ts";
-import { startBanner } from "./lib/cli/banner.ts";
+import { listenOn, setNoDelay } from "./lib/cli/network.ts";
+import { bannerFacts, startBanner } from "./lib/cli/banner.ts";
 import { parseServerOptions, SERVER_HELP } from "./lib/cli/options.ts";
 import { takeTurns } from "./lib/chat/take_turns.ts";
 
@@ -22,8 +22,9 @@ async function main() {
   // (A room installs its own.)
   let closeOnInterrupt = () => listener.close();
   if (options.mode !== "room") onInterrupt(() => closeOnInterrupt());
-  const facts = { port, lanAddresses: lanAddresses() };
-  for (const line of startBanner(options, facts)) console.log(line);
+  for (const line of startBanner(options, bannerFacts(options, port))) {
+    console.log(line);
+  }
 
   // A room serves many clients until Ctrl+C.
   if (options.mode === "room") return await hostRoom(listener, options);

@@ -6,6 +6,12 @@
  * @module
  */
 
+import {
+  type CertificateFacts,
+  inspectCertificate,
+  unnamedAddresses,
+} from "./certificate.ts";
+import { lanAddresses } from "./network.ts";
 import { formatAddress } from "./errors.ts";
 import { DEFAULT_HOST, DEFAULT_PORT, type ServerOptions } from "./options.ts";
 
@@ -15,6 +21,18 @@ export interface BannerFacts {
   port: number;
   /** This computer's LAN addresses, or `null` if they could not be listed. */
   lanAddresses: string[] | null;
+  /** What the TLS certificate names, when serving TLS. */
+  certificate?: CertificateFacts;
+}
+
+/** Gathers the facts for {@linkcode startBanner} (the certificate was read once already). */
+export function bannerFacts(options: ServerOptions, port: number): BannerFacts {
+  return {
+    port,
+    lanAddresses: lanAddresses(),
+    certificate: options.tls &&
+      inspectCertificate(Deno.readTextFileSync(options.tls.certFile)),
+  };
 }
 
 /** Whether `host` accepts connections from every network. */
@@ -56,6 +74,18 @@ export function startBanner(
         clientCommand(options, options.host, port)
       }`,
     );
+  }
+  if (options.tls && facts.certificate) {
+    const unnamed = unnamedAddresses(facts.certificate, addresses);
+    if (unnamed.length > 0) {
+      lines.push(
+        `Warning: ${options.tls.certFile} is for ${
+          facts.certificate.names.join(", ")
+        }, not for ${unnamed.join(", ")}: TLS clients that connect to ${
+          unnamed.length > 1 ? "those addresses" : "that address"
+        } will refuse it (README: "Encrypting a room")`,
+      );
+    }
   }
   if (options.mode === "room") {
     lines.push(

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkServerCertificate } from "./certificate.ts";
 import { describeNetworkError, formatAddress } from "./errors.ts";
 import { isGranted, requirePermission } from "./permissions.ts";
 import { within } from "../wire/within.ts";
@@ -53,7 +54,13 @@ export async function connectTo(
     return conn;
   } catch (error) {
     throw new Error(
-      describeNetworkError(error, { action: "connect", host, port }),
+      describeNetworkError(error, {
+        action: "connect",
+        host,
+        port,
+        caFile: options.tls?.caFile,
+      }),
+      { cause: error },
     );
   }
 }
@@ -69,6 +76,7 @@ export function listenOn(
     cert: readPem(options.tls.certFile, "certificate"),
     key: readPem(options.tls.keyFile, "private key"),
   };
+  if (tls) checkServerCertificate(tls.cert, options.tls!.certFile);
   try {
     return tls
       ? Deno.listenTls({ hostname: host, port, ...tls })
@@ -76,6 +84,7 @@ export function listenOn(
   } catch (error) {
     throw new Error(
       describeNetworkError(error, { action: "listen", host, port }),
+      { cause: error },
     );
   }
 }
