@@ -25,10 +25,22 @@ async function main() {
   console.log(`Connected to ${formatAddress(options.host, options.port)}.`);
 
   if (options.mode === "turns") {
+    // Without --name, a room's welcome still arrives: then join it as a room.
+    let inRoom = false;
     const end = await takeTurns(conn, {
       speakFirst: true,
       maxLineBytes: options.maxLineBytes,
+      onRoomWelcome: () => {
+        inRoom = true;
+        console.log(
+          "(This server is a room: type your name and press Enter. Next time, add --name NAME.)",
+        );
+      },
     });
+    if (end === "disconnected") Deno.exit(1);
+    if (end === "peer closed" && inRoom) {
+      exitWithError("The server closed the connection");
+    }
     if (end === "peer closed") {
       console.log("The other side closed the connection.");
     }

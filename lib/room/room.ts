@@ -423,6 +423,8 @@ export class Room {
         if (member === this.#host) {
           return member.deliver(errorLine("to stop the server, press Ctrl+C"));
         }
+        // A goodbye before the close, so nc users see the /quit worked.
+        member.deliver(notice(`Goodbye, ${member.name}.`));
         this.#leave(member as RemoteClient, rest.trim() || null);
         return;
       default:
