@@ -68,6 +68,11 @@ export function startBanner(
     if (options.mode === "room" && !options.tls) {
       lines.push(`  or, where there is nc: nc ${addresses[0]} ${port}`);
     }
+    if (options.password !== undefined) {
+      lines.push(
+        "They need the passphrase: set CHATLAB_PASSWORD before that command (with nc, type it first)",
+      );
+    }
   } else if (options.mode === "room" && !everyNetwork) {
     lines.push(
       `Only this computer can connect; for a class use --host 0.0.0.0. Connect with: ${
