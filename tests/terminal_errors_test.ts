@@ -112,6 +112,12 @@ const CASES: Record<string, ErrorCase> = {
     command: (port) => `${DENO} run client.ts --port ${port}`,
     expected: withPort,
   },
+  "a room that can't read its passphrase": {
+    code: 1,
+    // Fails closed: a passphrase may be set where this run cannot look.
+    command: () => `${DENO} run --allow-net server.ts --room`,
+    expected: sameText,
+  },
   "an unknown option": {
     code: 2,
     command: () => `${DENO} task client --prot 5555`,

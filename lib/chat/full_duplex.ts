@@ -104,13 +104,13 @@ export async function chatFreely(
         );
         continue;
       }
-      const isWelcome = !welcomed &&
-        !/^\*\*\* (Disconnected|Error):/.test(frame.text);
+      // A welcome that asks for what the greeting answers (the name, the
+      // passphrase): showing "Type your name" would only mislead.
+      const answered = !welcomed && /\b(name|password)\b/i.test(frame.text);
       welcomed = true;
       welcomeArrived(frame.text);
       if (frame.text.startsWith("*** Disconnected:")) disconnected = true;
-      // The greeting answered these already ("Type your name" would mislead).
-      if (options.greet && (isWelcome || PASSWORD_ACCEPTED.test(frame.text))) {
+      if (options.greet && (answered || PASSWORD_ACCEPTED.test(frame.text))) {
         continue;
       }
       screen.show(label + sanitize(frame.text));
