@@ -69,7 +69,7 @@ function greetRoom(welcome: string, options: ClientOptions): string[] {
   const wantsPassword = /password/i.test(welcome);
   if (wantsPassword && options.password === undefined) {
     exitWithError(
-      `This room needs a password: set ${PASSWORD_VARIABLE} or use --password`,
+      `This room needs a password: set ${PASSWORD_VARIABLE} (with --allow-env=${PASSWORD_VARIABLE}, as deno task client has) or use --password`,
     );
   }
   return wantsPassword ? [options.password!, options.name!] : [options.name!];

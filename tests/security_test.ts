@@ -228,7 +228,7 @@ Deno.test("room passphrase from CHATLAB_PASSWORD admits the right one and refuse
 
   const noPassword = await finished(roomClient(port, "eve"));
   assertEquals(noPassword.stderr, [
-    "error: This room needs a password: set CHATLAB_PASSWORD or use --password",
+    "error: This room needs a password: set CHATLAB_PASSWORD (with --allow-env=CHATLAB_PASSWORD, as deno task client has) or use --password",
   ]);
   assertEquals(noPassword.code, 1);
 
