@@ -57,6 +57,7 @@ const MENTIONS = new Set([
   "openssl",
   "docker-compose",
   "deno run",
+  "deno task",
   "docker compose run",
 ]);
 
