@@ -44,7 +44,7 @@ Deno.test("a protected TLS room names its certificate and warns about an address
     [
       "Others connect with: deno task client:tls --host 192.168.1.23 --port 6000 --name YOUR_NAME",
       "They need the passphrase: set CHATLAB_PASSWORD before that command (with nc, type it first)",
-      'Warning: cert.pem is for localhost, 192.168.1.23, not for 10.0.0.5: TLS clients that connect to that address will refuse it (README: "Encrypting a room")',
+      'Warning: cert.pem is for localhost, 192.168.1.23, not for 10.0.0.5: TLS clients that connect to that address will refuse it: make one with deno task cert (README: "Encrypting a room")',
       "Room protected by a passphrase",
       "Encrypted with TLS (certificate cert.pem)",
     ],

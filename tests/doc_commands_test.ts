@@ -51,6 +51,7 @@ const OPENSSL =
   -keyout key.pem -out cert.pem -days 30 -subj "/CN=chatlab" \\
   -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:192.168.1.23" \\
   -addext "basicConstraints=critical,CA:FALSE"`;
+const CERT_TASK = "deno task cert";
 const TLS_TEACHER =
   "CHATLAB_PASSWORD=sesame deno task server:tls --room --host 0.0.0.0 --name teacher";
 const TLS_STUDENT =
@@ -89,6 +90,7 @@ const COMMANDS: Record<string, Check> = {
   [STUDENT]: { run: "class" },
   [NC]: { run: "class" },
   [OPENSSL]: { run: "tls" },
+  [CERT_TASK]: { run: "tls" },
   [TLS_TEACHER]: { run: "tls" },
   [TLS_STUDENT]: { run: "tls" },
   ...Object.fromEntries(
@@ -258,11 +260,22 @@ testNeeding(
 testNeeding(
   NEEDS,
   "README's TLS recipe: a certificate for 192.168.1.23, server:tls and client:tls",
-  async () => {
+  async (t) => {
+    for (const makeCertificate of [CERT_TASK, OPENSSL]) {
+      await t.step(makeCertificate.split(" -")[0], async () => {
+        await runTlsClass(makeCertificate);
+      });
+    }
+  },
+);
+
+/** Makes the certificate as documented, then runs the TLS room and a student. */
+async function runTlsClass(makeCertificate: string): Promise<void> {
+  {
     await using network = await PrivateNetwork.create(LAN_ADDRESS);
     await using folder = await CheckoutCopy.create();
-    const openssl = network.run(OPENSSL, { cwd: folder.path });
-    assertEquals((await finished(openssl)).code, 0, openssl.stderr.text);
+    const maker = network.run(makeCertificate, { cwd: folder.path });
+    assertEquals((await finished(maker)).code, 0, maker.stderr.text);
     const teacher = network.run(TLS_TEACHER, { cwd: folder.path });
     await teacher.stdout.waitFor('*** Room open as "teacher".');
     assertOk(
@@ -284,8 +297,8 @@ testNeeding(
     await alice.stdout.waitFor("*** Hello alice!");
     await alice.writeLines("encrypted hello");
     await teacher.stdout.waitFor("<alice> encrypted hello");
-  },
-);
+  }
+}
 
 testNeeding(
   PRIVATE_NETWORK_MISSING,
@@ -353,7 +366,7 @@ class CheckoutCopy implements AsyncDisposable {
     const { stdout, success } = await new Deno.Command("sh", {
       args: [
         "-c",
-        'dir=$(mktemp -d -t chatlab-docs.XXXXXX) && cp "$0/deno.json" "$0/deno.lock" "$dir" && ln -s "$0/server.ts" "$0/client.ts" "$0/lib" "$dir" && echo "$dir"',
+        'dir=$(mktemp -d -t chatlab-docs.XXXXXX) && cp "$0/deno.json" "$0/deno.lock" "$dir" && ln -s "$0/server.ts" "$0/client.ts" "$0/lib" "$0/tools" "$dir" && echo "$dir"',
         root,
       ],
       stdout: "piped",

@@ -74,7 +74,7 @@ Deno.test("the server warns when its certificate does not name the address it li
   assertEquals(
     server.stdout.lines.filter((line) => line.startsWith("Warning")),
     [
-      `Warning: ${certificate.certFile} is for localhost, 127.0.0.1, ::1, not for 127.0.0.2: TLS clients that connect to that address will refuse it (README: "Encrypting a room")`,
+      `Warning: ${certificate.certFile} is for localhost, 127.0.0.1, ::1, not for 127.0.0.2: TLS clients that connect to that address will refuse it: make one with deno task cert (README: "Encrypting a room")`,
     ],
   );
 });

@@ -88,7 +88,7 @@ export function startBanner(
           facts.certificate.names.join(", ")
         }, not for ${unnamed.join(", ")}: TLS clients that connect to ${
           unnamed.length > 1 ? "those addresses" : "that address"
-        } will refuse it (README: "Encrypting a room")`,
+        } will refuse it: make one with deno task cert (README: "Encrypting a room")`,
       );
     }
   }

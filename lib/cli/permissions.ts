@@ -13,6 +13,7 @@ const FLAGS = {
   read: "--allow-read",
   env: "--allow-env",
   sys: "--allow-sys",
+  run: "--allow-run",
 } as const;
 
 /** A permission chatlab may need, with the value Deno checks. */
@@ -20,7 +21,8 @@ export type NeededPermission =
   | { name: "net"; host: string }
   | { name: "read"; path: string }
   | { name: "env"; variable: string }
-  | { name: "sys"; kind: "networkInterfaces" };
+  | { name: "sys"; kind: "networkInterfaces" }
+  | { name: "run"; command: string };
 
 /** Whether this run has `permission` (never prompts). */
 export function isGranted(permission: NeededPermission): boolean {
@@ -50,5 +52,7 @@ function valueOf(permission: NeededPermission): string {
       return permission.variable;
     case "sys":
       return permission.kind;
+    case "run":
+      return permission.command;
   }
 }
