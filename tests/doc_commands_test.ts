@@ -37,6 +37,7 @@ type Check =
 type Scenario =
   | "class"
   | "moderation"
+  | "history"
   | "tls"
   | "pairs"
   | "single";
@@ -54,6 +55,7 @@ const OPENSSL =
   -addext "basicConstraints=critical,CA:FALSE"`;
 const CERT_TASK = "deno task cert";
 const MODERATED = "CHATLAB_OP_PASSWORD=owl-42 deno task server --room";
+const WITH_HISTORY = "deno task server --room --db class.sqlite";
 const TLS_TEACHER =
   "CHATLAB_PASSWORD=sesame deno task server:tls --room --host 0.0.0.0 --name teacher";
 const TLS_STUDENT =
@@ -93,6 +95,10 @@ const COMMANDS: Record<string, Check> = {
   [NC]: { run: "class" },
   [OPENSSL]: { run: "tls" },
   [MODERATED]: { run: "moderation" },
+  [WITH_HISTORY]: { run: "history" },
+  "deno run --allow-net --allow-read=DIR --allow-write=DIR server.ts ...": {
+    manual: `a template (DIR is the user's folder); "${WITH_HISTORY}" is run`,
+  },
   [CERT_TASK]: { run: "tls" },
   [TLS_TEACHER]: { run: "tls" },
   [TLS_STUDENT]: { run: "tls" },
@@ -280,6 +286,31 @@ testNeeding(
     await server.stdout.waitFor(
       "*** ms_lee removed sam from the room (talking over the lesson)",
     );
+  },
+);
+
+testNeeding(
+  NEEDS,
+  "README's room with history: killed and restarted, it shows what was said",
+  async () => {
+    await using network = await PrivateNetwork.create(LAN_ADDRESS);
+    await using folder = await CheckoutCopy.create();
+    const first = network.run(WITH_HISTORY, { cwd: folder.path });
+    await first.stdout.waitFor('*** Room open as "host".');
+    const alice = network.run("nc -n 127.0.0.1 5555");
+    await alice.writeLines("alice", "remember me");
+    await first.stdout.waitFor("<alice> remember me");
+    // deno task runs deno as a child: kill the whole process group.
+    await new Deno.Command("pkill", {
+      args: ["-KILL", "-f", "server.ts --room --db class.sqlite"],
+    }).output();
+    await finished(first);
+    const second = network.run(WITH_HISTORY, { cwd: folder.path });
+    await second.stdout.waitFor('*** Room open as "host".');
+    const bob = network.run("nc -n 127.0.0.1 5555");
+    await bob.writeLines("bob");
+    await bob.stdout.waitFor("*** End of last messages.");
+    assertOk(bob.stdout.lines.includes("<alice> remember me"));
   },
 );
 
