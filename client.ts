@@ -3,15 +3,16 @@
 
 import { exitWithError, formatAddress, runMain } from "./lib/cli/errors.ts";
 import { chatFreely } from "./lib/chat/full_duplex.ts";
+import { chatInRoom } from "./lib/chat/room_client.ts";
 import { onInterrupt } from "./lib/cli/interrupt.ts";
 import { connectTo } from "./lib/cli/network.ts";
 import {
   CLIENT_HELP,
-  type ClientOptions,
   parseClientOptions,
   PASSWORD_VARIABLE,
 } from "./lib/cli/options.ts";
 import { takeTurns } from "./lib/chat/take_turns.ts";
+import { within } from "./lib/wire/within.ts";
 
 async function main() {
   const options = parseClientOptions(Deno.args);
@@ -21,7 +22,11 @@ async function main() {
   const conn = await connectTo(options.host, options.port, {
     tls: options.tls,
   });
-  onInterrupt(() => conn.close());
+  // Ctrl+C closes the connection (a room first says goodbye, briefly).
+  let interrupt: () => unknown = () => conn.close();
+  onInterrupt(async () => {
+    await interrupt();
+  });
   console.log(`Connected to ${formatAddress(options.host, options.port)}.`);
 
   if (options.mode === "turns") {
@@ -44,19 +49,29 @@ async function main() {
     if (end === "peer closed") {
       console.log("The other side closed the connection.");
     }
-  } else {
-    // In a room (--name), the server names every sender; else it's "Received:".
-    const inRoom = options.name !== undefined;
-    const end = await chatFreely(conn, {
-      label: inRoom ? "" : "Received: ",
-      greet: inRoom ? (welcome) => greetRoom(welcome, options) : undefined,
+  } else if (options.name !== undefined) {
+    // A room (--name): the server names every sender, and a dropped
+    // connection is made again, catching up on what was missed.
+    const stop = new AbortController();
+    const chatting = chatInRoom(conn, {
+      connect: () =>
+        connectTo(options.host, options.port, { tls: options.tls }),
+      name: options.name,
+      password: options.password,
+      passwordHelp: PASSWORD_HELP,
       maxLineBytes: options.maxLineBytes,
+      signal: stop.signal,
     });
+    interrupt = () => {
+      stop.abort();
+      return within(chatting, 500);
+    };
+    const end = await chatting;
     // The server's own "*** Disconnected: REASON" line said why.
     if (end === "disconnected") Deno.exit(1);
-    if (end === "peer closed" && inRoom) {
-      exitWithError("The server closed the connection");
-    }
+    return; // chatInRoom closed its connections itself
+  } else {
+    const end = await chatFreely(conn, { maxLineBytes: options.maxLineBytes });
     if (end === "peer closed") {
       console.log("The other side closed the connection.");
     }
@@ -64,16 +79,7 @@ async function main() {
   conn.close();
 }
 
-/** What to answer a room's welcome: the passphrase if it asks, then the name. */
-function greetRoom(welcome: string, options: ClientOptions): string[] {
-  const wantsPassword = /password/i.test(welcome);
-  if (wantsPassword && options.password === undefined) {
-    // Thrown out of chatFreely, then printed by runMain as one line.
-    throw new Error(
-      `This room needs a password: set ${PASSWORD_VARIABLE} (with --allow-env=${PASSWORD_VARIABLE}, as deno task client has) or use --password`,
-    );
-  }
-  return wantsPassword ? [options.password!, options.name!] : [options.name!];
-}
+const PASSWORD_HELP =
+  `This room needs a password: set ${PASSWORD_VARIABLE} (with --allow-env=${PASSWORD_VARIABLE}, as deno task client has) or use --password`;
 
 if (import.meta.main) await runMain(main);

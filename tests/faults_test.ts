@@ -3,6 +3,7 @@
 // thousand at once; and the server itself stopping. In each, the server stays
 // up with bounded memory, and every healthy client gets every message in order.
 
+import { exactLine } from "./support/peers.ts";
 import { assertEquals, assertMatch, assertOk } from "./support/assert.ts";
 import { assertNoStackTrace } from "./support/chat.ts";
 import { Puppet, startCrowd } from "./support/hostile_peers.ts";
@@ -470,14 +471,16 @@ Deno.test("server stopped with Ctrl+C tells the room, and each client.ts says so
   }
 });
 
-Deno.test("server killed outright: client.ts says the server closed the connection and exits 1", async () => {
+Deno.test("server killed outright: client.ts says so, keeps trying, and Ctrl+C ends it with 0", async () => {
   const { server, port } = await startRoom();
   await using _server = server;
   await using alice = roomClient(port, "alice");
   await alice.stdout.waitFor("*** Hello alice!");
   server.child.kill("SIGKILL");
+  await alice.stdout.waitFor(exactLine("*** Connection lost; reconnecting..."));
+  alice.child.kill("SIGINT");
   const status = await exitOf(alice);
-  assertEquals(alice.stderr.lines, ["error: The server closed the connection"]);
-  assertEquals(status.code, 1);
+  assertEquals(status.code, 0);
+  assertEquals(alice.stderr.lines, []);
   assertNoStackTrace(alice.stdout.text);
 });

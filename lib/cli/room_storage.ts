@@ -7,10 +7,14 @@
 
 import type { RoomOptions } from "../room/room.ts";
 import { type Retention, RoomStore } from "../store/room_store.ts";
+import { messageLine, REPLAY_SIZE } from "../room/history.ts";
 
 /** The room options a store fills in, and how to close it. */
 export type StoreHooks =
-  & Pick<RoomOptions, "restore" | "onMessage" | "onClear">
+  & Pick<
+    RoomOptions,
+    "restore" | "onMessage" | "onClear" | "onSession" | "replay" | "runId"
+  >
   & { close?: () => void };
 
 /** Options for {@linkcode openRoomStore}. */
@@ -50,7 +54,15 @@ export function openRoomStore(
     } to show newcomers, ids from ${store.lastId + 1}.`,
   );
   return {
-    restore: { lastId: store.lastId, messages },
+    restore: { lastId: store.lastId, messages, sessions: store.sessions() },
+    runId: store.roomId(() => crypto.randomUUID()),
+    onSession: (change) =>
+      store.saveSession(change.token, "ended" in change ? null : change),
+    replay: (afterId) =>
+      store.since(afterId, REPLAY_SIZE).map((message) => ({
+        ...message,
+        line: messageLine(message.kind, message.from, message.text),
+      })),
     onMessage: ({ id, time, kind, from, text }) =>
       store.append({ id, time, kind, from, text }),
     onClear: () => store.clear(),

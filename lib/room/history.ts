@@ -32,7 +32,7 @@ export class History {
     this.#size = size;
     this.#lastId = lastId;
     for (const { id, time, kind, from, text } of restored.slice(-size)) {
-      const line = lineOf(kind, from, text);
+      const line = messageLine(kind, from, text);
       this.#recent.push({ id, time, kind, from, text, line });
     }
   }
@@ -66,7 +66,7 @@ export class History {
     text: string,
     time: number = Date.now(),
   ): RoomMessage {
-    const line = lineOf(kind, from, text);
+    const line = messageLine(kind, from, text);
     return { id: ++this.#lastId, time, kind, from, text, line };
   }
 
@@ -86,7 +86,12 @@ export class History {
   }
 }
 
-function lineOf(kind: RoomMessage["kind"], from: string, text: string) {
+/** The wire line of a message: `<from> text` or `* from text`. */
+export function messageLine(
+  kind: RoomMessage["kind"],
+  from: string,
+  text: string,
+): Uint8Array {
   return kind === "say"
     ? wire.chatLine(from, text)
     : wire.actionLine(from, text);

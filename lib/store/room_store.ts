@@ -19,6 +19,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
+import type { SavedSession } from "../room/sessions.ts";
 
 /** The schema this chatlab writes; a file with a higher one is refused. */
 export const SCHEMA_VERSION = 1;
@@ -92,6 +93,8 @@ export class RoomStore implements Disposable {
   readonly #now: () => number;
   readonly #onWriteFailure: (error: Error) => void;
   #queue: StoredMessage[] = [];
+  /** Session changes waiting for the next commit, by token (`null`: ended). */
+  #sessionQueue = new Map<string, SavedSession | null>();
   #failed = false;
   #lastId: number;
   #appendsSincePrune = 0;
@@ -181,22 +184,53 @@ export class RoomStore implements Disposable {
   /** Queues `message`; it is committed before this turn's lines are written. */
   append(message: StoredMessage): void {
     if (this.#failed) return;
-    if (this.#queue.length === 0) queueMicrotask(() => this.flush());
+    this.#scheduleFlush();
     this.#queue.push(message);
     if (message.id > this.#lastId) this.#lastId = message.id;
   }
 
+  /** Queues a session's change (`null`: it ended), committed with the messages. */
+  saveSession(token: string, session: SavedSession | null): void {
+    if (this.#failed) return;
+    this.#scheduleFlush();
+    this.#sessionQueue.set(token, session);
+  }
+
+  /** The sessions kept (for members who may come back after a restart). */
+  sessions(): SavedSession[] {
+    return (this.#db.prepare(
+      "SELECT token, name, last_seq AS lastSeq FROM sessions",
+    ).all() as unknown as SavedSession[]).map((row) => ({ ...row }));
+  }
+
+  #scheduleFlush(): void {
+    if (this.#queue.length === 0 && this.#sessionQueue.size === 0) {
+      queueMicrotask(() => this.flush());
+    }
+  }
+
   /** Commits what is queued, in one transaction. */
   flush(): void {
-    if (this.#queue.length === 0 || this.#failed) return;
+    if (this.#failed) return;
+    if (this.#queue.length === 0 && this.#sessionQueue.size === 0) return;
     const batch = this.#queue;
+    const sessions = this.#sessionQueue;
     this.#queue = [];
+    this.#sessionQueue = new Map();
     this.#write(() => {
       const insert = this.#db.prepare(
         "INSERT INTO messages (id, time, kind, sender, text) VALUES (?, ?, ?, ?, ?)",
       );
       for (const m of batch) insert.run(m.id, m.time, m.kind, m.from, m.text);
       this.#setMeta("last_id", String(this.#lastId));
+      const save = this.#db.prepare(
+        "INSERT INTO sessions (token, name, last_seq) VALUES (?, ?, ?) ON CONFLICT(token) DO UPDATE SET name = excluded.name, last_seq = excluded.last_seq",
+      );
+      const end = this.#db.prepare("DELETE FROM sessions WHERE token = ?");
+      for (const [token, session] of sessions) {
+        if (session) save.run(token, session.name, session.lastSeq);
+        else end.run(token);
+      }
     });
     this.#appendsSincePrune += batch.length;
     if (this.#appendsSincePrune >= 1000) this.prune();
@@ -350,6 +384,11 @@ function createSchema(db: DatabaseSync): void {
       text TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS messages_time ON messages (time);
+    CREATE TABLE IF NOT EXISTS sessions (
+      token TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      last_seq INTEGER NOT NULL
+    );
     INSERT OR IGNORE INTO meta (key, value) VALUES ('app', '${APP}');
     INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '${SCHEMA_VERSION}');
   `);
