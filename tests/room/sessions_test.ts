@@ -157,7 +157,10 @@ Deno.test("random drops and reconnects never make a gap or a duplicate", () => {
       if (action < 6 && client !== reader) {
         const text = `${client.name}-${sent.get(client.name)!.length}`;
         sent.get(client.name)!.push(text);
-        client.type(text, random.chance(0.2));
+        client.type(
+          text,
+          random.pick(["arrives", "arrives", "ack lost", "lost"]),
+        );
       } else if (action < 8) {
         client.drop();
       } else {
@@ -199,19 +202,24 @@ class ModelClient {
     this.#drain();
   }
 
-  /** Types a line; `lost`: the connection drops before it arrives. */
-  type(text: string, lost: boolean): void {
+  /**
+   * Types a line. The connection may drop before the line arrives, or after
+   * it arrived but before its acknowledgement is read.
+   */
+  type(text: string, fate: "arrives" | "ack lost" | "lost"): void {
     const seq = this.#nextSeq++;
     this.#unacked.set(seq, text);
     if (!this.#joined) return;
-    if (lost) return this.drop();
+    if (fate === "lost") return this.drop();
     this.#joined.say(`${seq} ${text}`);
+    if (fate === "ack lost") return this.drop({ readFirst: false });
     this.#drain();
   }
 
-  drop(): void {
+  /** The connection drops (what arrived is read first, unless not). */
+  drop({ readFirst = true } = {}): void {
     if (!this.#joined) return;
-    this.#drain();
+    if (readFirst) this.#drain();
     this.#joined.seat.ended("connection lost");
     this.#joined.seat.closed();
     this.#joined = null;
