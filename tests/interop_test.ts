@@ -15,102 +15,116 @@ import {
   startNcListener,
 } from "./support/peers.ts";
 import { runScript, startServer } from "./support/process.ts";
+import { testNeeding } from "./support/requires.ts";
+import { NEEDS_NC, NEEDS_PYTHON3 } from "./support/programs.ts";
 
 const CLOSED = "The other side closed the connection.";
 const CONNECTED = /^Connected to 127\.0\.0\.1:\d+\./;
 
-Deno.test("client takes turns with the lesson's Python server", async () => {
-  const { peer: lesson, port } = await startLessonServer();
-  await using _lesson = lesson;
-  await using client = runScript("client.ts", ["127.0.0.1", String(port)]);
-  await client.stdout.waitFor(CONNECTED);
+testNeeding(
+  NEEDS_PYTHON3,
+  "client takes turns with the lesson's Python server",
+  async () => {
+    const { peer: lesson, port } = await startLessonServer();
+    await using _lesson = lesson;
+    await using client = runScript("client.ts", ["127.0.0.1", String(port)]);
+    await client.stdout.waitFor(CONNECTED);
 
-  const turns = [
-    ["hello from Deno", "hello from Python"],
-    ["how are you? é", "fine, 漢字 and 😀 too"],
-    ["bye", "see you"],
-  ];
-  for (const [ours, theirs] of turns) {
-    // The lesson's server, like its client, does input() and send() before
-    // recv(): it reads our message only after its own user has typed. So in
-    // each round both sides send, then both receive.
-    await client.writeLines(ours);
-    // input() drops the line end and send() adds none: this message comes
-    // without `\n`, and the client must print it once the lesson goes quiet.
-    await lesson.writeLines(theirs);
-    await lesson.stdout.waitFor(exactLine(`Received: ${ours}`));
-    await client.stdout.waitFor(exactLine(`Received: ${theirs}`));
-  }
-  assertEquals(
-    receivedLines(client.stdout.lines),
-    turns.map(([, theirs]) => `Received: ${theirs}`),
-  );
-  assertEquals(
-    receivedLines(lesson.stdout.lines),
-    turns.map(([ours]) => `Received: ${ours}`),
-  );
+    const turns = [
+      ["hello from Deno", "hello from Python"],
+      ["how are you? é", "fine, 漢字 and 😀 too"],
+      ["bye", "see you"],
+    ];
+    for (const [ours, theirs] of turns) {
+      // The lesson's server, like its client, does input() and send() before
+      // recv(): it reads our message only after its own user has typed. So in
+      // each round both sides send, then both receive.
+      await client.writeLines(ours);
+      // input() drops the line end and send() adds none: this message comes
+      // without `\n`, and the client must print it once the lesson goes quiet.
+      await lesson.writeLines(theirs);
+      await lesson.stdout.waitFor(exactLine(`Received: ${ours}`));
+      await client.stdout.waitFor(exactLine(`Received: ${theirs}`));
+    }
+    assertEquals(
+      receivedLines(client.stdout.lines),
+      turns.map(([, theirs]) => `Received: ${theirs}`),
+    );
+    assertEquals(
+      receivedLines(lesson.stdout.lines),
+      turns.map(([ours]) => `Received: ${ours}`),
+    );
 
-  // The lesson's input() meets the end of its stdin: EOFError, the program
-  // dies, its socket closes. The client finds out when it next waits.
-  await lesson.finish();
-  assertMatch(lesson.stderr.text, /EOFError/);
-  await client.writeLines("are you still there?");
-  await client.stdout.waitFor(exactLine(CLOSED));
-  const status = await client.finish();
-  assertEquals(client.stderr.lines, []);
-  assertEquals(status.code, 0);
-});
+    // The lesson's input() meets the end of its stdin: EOFError, the program
+    // dies, its socket closes. The client finds out when it next waits.
+    await lesson.finish();
+    assertMatch(lesson.stderr.text, /EOFError/);
+    await client.writeLines("are you still there?");
+    await client.stdout.waitFor(exactLine(CLOSED));
+    const status = await client.finish();
+    assertEquals(client.stderr.lines, []);
+    assertEquals(status.code, 0);
+  },
+);
 
-Deno.test("server takes turns with the lesson's Python client", async () => {
-  const { server, port } = await startServer();
-  await using _server = server;
-  await using lesson = startLessonClient(port);
-  await server.stdout.waitFor(CONNECTED);
+testNeeding(
+  NEEDS_PYTHON3,
+  "server takes turns with the lesson's Python client",
+  async () => {
+    const { server, port } = await startServer();
+    await using _server = server;
+    await using lesson = startLessonClient(port);
+    await server.stdout.waitFor(CONNECTED);
 
-  const turns = [
-    ["hello from Python", "hello from Deno"],
-    ["unterminated, like the lesson", "answered with a line end"],
-    ["Ça va? 漢字 😀", "très bien 👍🏽"],
-  ];
-  for (const [theirs, ours] of turns) {
-    // Sent without `\n`: the server prints it whole once the lesson is quiet.
-    await lesson.writeLines(theirs);
-    await server.stdout.waitFor(exactLine(`Received: ${theirs}`));
-    await server.writeLines(ours);
-    await lesson.stdout.waitFor(exactLine(`Received: ${ours}`));
-  }
-  assertEquals(
-    receivedLines(server.stdout.lines),
-    turns.map(([theirs]) => `Received: ${theirs}`),
-  );
-  assertEquals(
-    receivedLines(lesson.stdout.lines),
-    turns.map(([, ours]) => `Received: ${ours}`),
-  );
+    const turns = [
+      ["hello from Python", "hello from Deno"],
+      ["unterminated, like the lesson", "answered with a line end"],
+      ["Ça va? 漢字 😀", "très bien 👍🏽"],
+    ];
+    for (const [theirs, ours] of turns) {
+      // Sent without `\n`: the server prints it whole once the lesson is quiet.
+      await lesson.writeLines(theirs);
+      await server.stdout.waitFor(exactLine(`Received: ${theirs}`));
+      await server.writeLines(ours);
+      await lesson.stdout.waitFor(exactLine(`Received: ${ours}`));
+    }
+    assertEquals(
+      receivedLines(server.stdout.lines),
+      turns.map(([theirs]) => `Received: ${theirs}`),
+    );
+    assertEquals(
+      receivedLines(lesson.stdout.lines),
+      turns.map(([, ours]) => `Received: ${ours}`),
+    );
 
-  await lesson.closeStdin(); // EOFError: the lesson dies, its socket closes.
-  await server.stdout.waitFor(exactLine(CLOSED));
-  const status = await server.finish();
-  assertEquals(server.stderr.lines, []);
-  assertEquals(status.code, 0);
-});
+    await lesson.closeStdin(); // EOFError: the lesson dies, its socket closes.
+    await server.stdout.waitFor(exactLine(CLOSED));
+    const status = await server.finish();
+    assertEquals(server.stderr.lines, []);
+    assertEquals(status.code, 0);
+  },
+);
 
-Deno.test("server's end of input closes the chat with the lesson's Python client", async () => {
-  const { server, port } = await startServer();
-  await using _server = server;
-  await using lesson = startLessonClient(port);
-  await server.stdout.waitFor(CONNECTED);
-  await lesson.writeLines("anything to say?");
-  await server.stdout.waitFor(exactLine("Received: anything to say?"));
-  // The server's turn, and its input ends: it closes the connection, so the
-  // lesson's recv(1024) returns no bytes and it prints an empty message.
-  const status = await server.finish();
-  assertEquals(status.code, 0);
-  assertEquals(server.stderr.lines, []);
-  await lesson.stdout.waitFor(exactLine("Received: "));
-});
+testNeeding(
+  NEEDS_PYTHON3,
+  "server's end of input closes the chat with the lesson's Python client",
+  async () => {
+    const { server, port } = await startServer();
+    await using _server = server;
+    await using lesson = startLessonClient(port);
+    await server.stdout.waitFor(CONNECTED);
+    await lesson.writeLines("anything to say?");
+    await server.stdout.waitFor(exactLine("Received: anything to say?"));
+    // The server's turn, and its input ends: it closes the connection, so the
+    // lesson's recv(1024) returns no bytes and it prints an empty message.
+    const status = await server.finish();
+    assertEquals(status.code, 0);
+    assertEquals(server.stderr.lines, []);
+    await lesson.stdout.waitFor(exactLine("Received: "));
+  },
+);
 
-Deno.test("client takes turns with nc -l", async () => {
+testNeeding(NEEDS_NC, "client takes turns with nc -l", async () => {
   const { peer: nc, port } = await startNcListener();
   await using _nc = nc;
   await using client = runScript("client.ts", ["--port", String(port)]);
@@ -139,23 +153,27 @@ Deno.test("client takes turns with nc -l", async () => {
   assertEquals((await nc.finish()).code, 0);
 });
 
-Deno.test("client prints a message from nc -l that has no line end once nc goes quiet", async () => {
-  const { peer: nc, port } = await startNcListener();
-  await using _nc = nc;
-  await using client = runScript("client.ts", ["--port", String(port)]);
-  await client.stdout.waitFor(CONNECTED);
-  await client.writeLines("your turn");
-  await nc.stdout.waitFor(exactLine("your turn"));
-  await nc.write("no line end here");
-  await client.stdout.waitFor(exactLine("Received: no line end here"));
-  // nc's input ends: it shuts its side down (-N), and the client says so.
-  await nc.closeStdin();
-  await client.writeLines("still there?");
-  await client.stdout.waitFor(exactLine(CLOSED));
-  assertEquals((await client.finish()).code, 0);
-});
+testNeeding(
+  NEEDS_NC,
+  "client prints a message from nc -l that has no line end once nc goes quiet",
+  async () => {
+    const { peer: nc, port } = await startNcListener();
+    await using _nc = nc;
+    await using client = runScript("client.ts", ["--port", String(port)]);
+    await client.stdout.waitFor(CONNECTED);
+    await client.writeLines("your turn");
+    await nc.stdout.waitFor(exactLine("your turn"));
+    await nc.write("no line end here");
+    await client.stdout.waitFor(exactLine("Received: no line end here"));
+    // nc's input ends: it shuts its side down (-N), and the client says so.
+    await nc.closeStdin();
+    await client.writeLines("still there?");
+    await client.stdout.waitFor(exactLine(CLOSED));
+    assertEquals((await client.finish()).code, 0);
+  },
+);
 
-Deno.test("server takes turns with nc as the client", async () => {
+testNeeding(NEEDS_NC, "server takes turns with nc as the client", async () => {
   const { server, port } = await startServer();
   await using _server = server;
   await using nc = startNcClient(port);
@@ -186,14 +204,18 @@ Deno.test("server takes turns with nc as the client", async () => {
   assertEquals(server.stderr.lines, []);
 });
 
-Deno.test("server drops the \\r of lines that nc -C ends with \\r\\n", async () => {
-  const { server, port } = await startServer();
-  await using _server = server;
-  await using nc = startNcClient(port, { crlf: true });
-  await server.stdout.waitFor(CONNECTED);
-  await nc.writeLines("windows style");
-  await server.stdout.waitFor(/^Received: windows style/);
-  assertEquals(receivedLines(server.stdout.lines), [
-    "Received: windows style",
-  ]);
-});
+testNeeding(
+  NEEDS_NC,
+  "server drops the \\r of lines that nc -C ends with \\r\\n",
+  async () => {
+    const { server, port } = await startServer();
+    await using _server = server;
+    await using nc = startNcClient(port, { crlf: true });
+    await server.stdout.waitFor(CONNECTED);
+    await nc.writeLines("windows style");
+    await server.stdout.waitFor(/^Received: windows style/);
+    assertEquals(receivedLines(server.stdout.lines), [
+      "Received: windows style",
+    ]);
+  },
+);
