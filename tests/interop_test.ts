@@ -41,7 +41,7 @@ testNeeding(
       // each round both sides send, then both receive.
       await client.writeLines(ours);
       // input() drops the line end and send() adds none: this message comes
-      // without `\n`, and the client must print it once the lesson goes quiet.
+      // without `\n`, in one read, which the client takes as the message.
       await lesson.writeLines(theirs);
       await lesson.stdout.waitFor(exactLine(`Received: ${ours}`));
       await client.stdout.waitFor(exactLine(`Received: ${theirs}`));
@@ -82,7 +82,7 @@ testNeeding(
       ["Ça va? 漢字 😀", "très bien 👍🏽"],
     ];
     for (const [theirs, ours] of turns) {
-      // Sent without `\n`: the server prints it whole once the lesson is quiet.
+      // Sent without `\n`: one read, one message, as the lesson's recv(1024).
       await lesson.writeLines(theirs);
       await server.stdout.waitFor(exactLine(`Received: ${theirs}`));
       await server.writeLines(ours);
@@ -217,5 +217,87 @@ testNeeding(
     assertEquals(receivedLines(server.stdout.lines), [
       "Received: windows style",
     ]);
+  },
+);
+
+/** Twenty messages each way, in the issue's style: UTF-8, no two alike. */
+const FROM_LESSON = Array.from(
+  { length: 20 },
+  (_, i) => `s${i + 1} héllo from the lesson`,
+);
+const FROM_CHATLAB = Array.from(
+  { length: 20 },
+  (_, i) => `c${i + 1} from chatlab, 漢字`,
+);
+
+testNeeding(
+  NEEDS_PYTHON3,
+  "client and the lesson's server, both speaking first at full speed, exchange 20 messages each way, none glued or split",
+  async () => {
+    const { peer: lesson, port } = await startLessonServer();
+    await using _lesson = lesson;
+    await using client = runScript("client.ts", ["127.0.0.1", String(port)]);
+    await client.stdout.waitFor(CONNECTED);
+    // Both send first, as the lesson's loop does. Each side's next line is
+    // handed over the moment the other side has printed the last one: as
+    // fast as the programs go, and fair, since the peer's next message is
+    // sent only after chatlab's read of the one before. (Two messages in one
+    // read cannot be told apart by any program, the lesson's included.)
+    await client.writeLines(FROM_CHATLAB[0]);
+    await lesson.writeLines(FROM_LESSON[0]);
+    const lessonSide = (async () => {
+      for (let i = 0; i < FROM_CHATLAB.length; i++) {
+        await lesson.stdout.waitFor(exactLine(`Received: ${FROM_CHATLAB[i]}`));
+        if (i + 1 < FROM_CHATLAB.length) {
+          await client.writeLines(FROM_CHATLAB[i + 1]);
+        }
+      }
+    })();
+    for (let i = 0; i < FROM_LESSON.length; i++) {
+      await client.stdout.waitFor(exactLine(`Received: ${FROM_LESSON[i]}`));
+      if (i + 1 < FROM_LESSON.length) {
+        await lesson.writeLines(FROM_LESSON[i + 1]);
+      }
+    }
+    await lessonSide;
+    await client.closeStdin();
+    assertEquals((await client.finish()).code, 0);
+    assertEquals(
+      receivedLines(client.stdout.lines),
+      FROM_LESSON.map((text) => `Received: ${text}`),
+    );
+    assertEquals(
+      receivedLines(lesson.stdout.lines),
+      FROM_CHATLAB.map((text) => `Received: ${text}`),
+    );
+  },
+);
+
+testNeeding(
+  NEEDS_PYTHON3,
+  "server and the lesson's client, all input piped at once, exchange 20 messages each way, none glued or split",
+  async () => {
+    const { server, port } = await startServer();
+    await using _server = server;
+    await using lesson = startLessonClient(port);
+    await server.stdout.waitFor(CONNECTED);
+    // As `printf ... | program` does: every line at once, then the end. The
+    // lesson's client sends its next message only after reading our answer,
+    // so one message at a time is in flight, however fast both go.
+    await lesson.writeLines(...FROM_LESSON);
+    await lesson.closeStdin();
+    await server.writeLines(...FROM_CHATLAB);
+    await server.closeStdin();
+    await server.stdout.waitFor(exactLine(CLOSED));
+    assertEquals((await server.finish()).code, 0);
+    await lesson.finish();
+    assertEquals(
+      receivedLines(server.stdout.lines),
+      FROM_LESSON.map((text) => `Received: ${text}`),
+    );
+    assertEquals(
+      receivedLines(lesson.stdout.lines),
+      FROM_CHATLAB.map((text) => `Received: ${text}`),
+    );
   },
 );
