@@ -155,7 +155,7 @@ testNeeding(NEEDS_NC, "client takes turns with nc -l", async () => {
 
 testNeeding(
   NEEDS_NC,
-  "client prints a message from nc -l that has no line end once nc goes quiet",
+  "client prints a message from nc -l that has no line end as soon as it is read",
   async () => {
     const { peer: nc, port } = await startNcListener();
     await using _nc = nc;
