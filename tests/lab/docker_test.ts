@@ -151,6 +151,60 @@ testNeeding(
     );
 
     await t.step(
+      "a published server container takes turns with client.ts on this computer",
+      async () => {
+        const [build, runCommand] = await readmeCommands(
+          "### A server container that real computers can reach",
+        );
+        assertEquals(build, "docker build -t chatlab .");
+        assertEquals(runCommand, "docker run --rm -it -p 5555:5555 chatlab");
+        const tag = build.split(" ")[3];
+        const tagExisted =
+          (await run("docker", ["image", "inspect", tag])).code === 0;
+        const name = `${project.name}-published`;
+        try {
+          await runOk("docker", build.split(" ").slice(1));
+          // A test has no terminal (-it becomes -i) and must not open port 5555
+          // to every network: Docker publishes the port on 127.0.0.1 only, on
+          // a free port it chooses, which `docker port` tells.
+          const args = runCommand.split(" ").slice(1)
+            .map((word) => word === "-it" ? "-i" : word)
+            .map((word) => word === "5555:5555" ? "127.0.0.1::5555" : word);
+          args.splice(1, 0, "--name", name);
+          await using server = new RunningProcess("docker", args);
+          await server.stdout.waitFor("Listening on 0.0.0.0:5555");
+          const published = await runOk("docker", ["port", name, "5555/tcp"]);
+          const port = published.stdout.match(/^127\.0\.0\.1:(\d+)$/m)?.[1];
+          assertOk(port, `docker port said: ${published.stdout}`);
+          await using client = new RunningProcess(Deno.execPath(), [
+            "run",
+            "--allow-net",
+            "client.ts",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+          ]);
+          await client.stdout.waitFor(`Connected to 127.0.0.1:${port}.`);
+          await client.writeLines("hello from this computer");
+          await server.stdout.waitFor(
+            exactLine("Received: hello from this computer"),
+          );
+          await server.writeLines("hello from the container");
+          await client.stdout.waitFor(
+            exactLine("Received: hello from the container"),
+          );
+          assertEquals((await client.finish()).code, 0, client.stderr.text);
+          await server.stdout.waitFor(exactLine(GOODBYE));
+          assertEquals((await server.finish()).code, 0, server.stderr.text);
+        } finally {
+          await run("docker", ["rm", "--force", name]);
+          if (!tagExisted) await run("docker", ["image", "rm", "--force", tag]);
+        }
+      },
+    );
+
+    await t.step(
       "a room: the teacher's container and two clients' containers",
       async () => {
         const [roomCommand, aliceCommand, bobCommand] = await readmeCommands(
