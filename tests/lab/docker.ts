@@ -130,19 +130,27 @@ interface HostNetworkState {
   hadDocker0: boolean;
 }
 
-const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
+const IP_FORWARD = "net.ipv4.ip_forward";
+
+/** The tables dockerd adds rules to, as `iptables-restore` input when empty. */
+const EMPTY_TABLES: Record<string, string> = {
+  filter: "*filter\n:INPUT ACCEPT\n:FORWARD ACCEPT\n:OUTPUT ACCEPT\nCOMMIT\n",
+  nat:
+    "*nat\n:PREROUTING ACCEPT\n:INPUT ACCEPT\n:OUTPUT ACCEPT\n:POSTROUTING ACCEPT\nCOMMIT\n",
+};
 
 async function saveHostNetwork(): Promise<HostNetworkState> {
   const tables = [];
-  for (const name of ["filter", "nat"]) {
-    tables.push({
-      name,
-      rules: (await runOk("iptables-save", ["-t", name])).stdout,
-    });
+  for (const name of Object.keys(EMPTY_TABLES)) {
+    const saved = (await runOk("iptables-save", ["-t", name])).stdout;
+    // A table nothing has used yet is not listed: restore it as empty.
+    const rules = saved.includes(`*${name}\n`) ? saved : EMPTY_TABLES[name];
+    tables.push({ name, rules });
   }
   return {
     tables,
-    ipForward: (await Deno.readTextFile(IP_FORWARD)).trim(),
+    // Deno lets only --allow-all read /proc/sys: ask sysctl.
+    ipForward: (await runOk("sysctl", ["-n", IP_FORWARD])).stdout.trim(),
     hadDocker0: (await run("ip", ["link", "show", "docker0"])).code === 0,
   };
 }
@@ -153,7 +161,7 @@ async function restoreHostNetwork(state: HostNetworkState): Promise<void> {
       stdin: table.rules,
     });
   }
-  await runOk("sysctl", ["-q", "-w", `net.ipv4.ip_forward=${state.ipForward}`]);
+  await runOk("sysctl", ["-q", "-w", `${IP_FORWARD}=${state.ipForward}`]);
   if (!state.hadDocker0) {
     await run("ip", ["link", "delete", "docker0"]);
   }
