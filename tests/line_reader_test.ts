@@ -332,6 +332,27 @@ Deno.test("LineReader over TCP keeps apart two unterminated messages sent one af
   );
 });
 
+Deno.test("LineReader over TCP prefetch reads a message sent early apart from the next one", async () => {
+  // The lesson's server speaks first: its message arrives while our user is
+  // still typing, and its next one right after our answer. Reading ahead
+  // keeps the first in a read of its own.
+  using pair = await socketPair();
+  const source = new ObservedSource(pair.ours);
+  const reader = new LineReader(source);
+  reader.prefetch();
+  await send(pair.theirs, "s1 from lesson");
+  await withTimeout(source.readsCompleted(1), "the read ahead");
+  await send(pair.theirs, "s2 héllo");
+  assertEquals(
+    await withTimeout(reader.readMessage(), "s1"),
+    line("s1 from lesson"),
+  );
+  assertEquals(
+    await withTimeout(reader.readMessage(), "s2"),
+    line("s2 héllo"),
+  );
+});
+
 Deno.test("LineReader over TCP joins a 1500-byte message without LF that needs two reads", async () => {
   using pair = await socketPair();
   const reader = new LineReader(pair.ours, { maxLineBytes: 2048 });

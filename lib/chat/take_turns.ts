@@ -40,6 +40,8 @@ export async function takeTurns(
   let myTurn = options.speakFirst;
   while (true) {
     if (myTurn) {
+      // Read what the peer sends while we type: see LineReader.prefetch.
+      peer.prefetch();
       const sent = await sendOneMessage(conn, keyboard, maxLineBytes);
       if (sent !== "sent") return sent;
     } else {

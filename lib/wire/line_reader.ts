@@ -135,6 +135,20 @@ export class LineReader {
     this.#tookUnterminated = true;
   }
 
+  /**
+   * Starts reading now, without waiting: bytes that arrive meanwhile are read
+   * as they come, and the next {@linkcode readFrame} or
+   * {@linkcode readMessage} takes them. Take-turns mode calls this while it is
+   * this side's turn, so a message the peer sent early (the lesson's programs
+   * both speak first) is read apart from the one it sends after our answer.
+   */
+  prefetch(): void {
+    if (this.#ended) return;
+    // Marked as handled: the error, if any, still reaches the next reader of
+    // this read; if nobody reads again (we hung up), it does not matter.
+    this.#read().catch(() => null);
+  }
+
   /** One outstanding read at a time; a read that outlives a wait is reused. */
   #read(): Promise<number | null> {
     this.#pendingRead ??= this.#source.read(this.#buffer).catch(endIfPeerGone);
