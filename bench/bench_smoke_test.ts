@@ -9,8 +9,8 @@
 import { assertEquals, assertOk } from "../tests/support/assert.ts";
 import { Spawned } from "./processes.ts";
 import type { BenchResults } from "./results.ts";
-import { testNeeding } from "../tests/support/requires.ts";
-import { NEEDS_NODE } from "../tests/support/programs.ts";
+import { firstMissing, testNeeding } from "../tests/support/requires.ts";
+import { NEEDS_NODE, NEEDS_PYTHON3 } from "../tests/support/programs.ts";
 
 const LOOPBACK = "127.0.0.1";
 const LINES = 50;
@@ -150,7 +150,8 @@ Deno.test("load generator counts lost, duplicated, reordered, corrupted and misa
 });
 
 testNeeding(
-  NEEDS_NODE,
+  // The run times the lesson's Python pair too.
+  firstMissing(NEEDS_NODE, NEEDS_PYTHON3),
   "bench --quick against the Node baseline loses nothing",
   async () => {
     await using runner = new Spawned(Deno.execPath(), [
