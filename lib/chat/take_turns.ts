@@ -51,6 +51,8 @@ export async function takeTurns(
   const chat = new Turns(conn, maxLineBytes);
   let myTurn = options.speakFirst;
   let sentAnything = false;
+  /** Answers the other side sent before our message of the same round. */
+  let answersAhead = 0;
   while (true) {
     if (myTurn) {
       const got = await chat.typedOrHeard();
@@ -67,6 +69,7 @@ export async function takeTurns(
           return await chat.asRoom();
         }
         chat.printReceived(got.frame);
+        answersAhead++;
         continue;
       }
       const sent = await chat.send(got.frame);
@@ -74,6 +77,12 @@ export async function takeTurns(
       if (sent === "too long") continue;
       if (sent !== "sent") return sent;
       sentAnything = true;
+      // Its answer to this message is already shown: our turn again, not a
+      // wait for an answer that came early.
+      if (answersAhead > 0) {
+        answersAhead--;
+        continue;
+      }
     } else {
       const frame = await chat.heard();
       if (frame === null) return "peer closed";
