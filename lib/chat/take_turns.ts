@@ -195,7 +195,11 @@ class Turns {
         if (sent === "peer closed") return;
       }
     })();
-    typing.catch(() => {}); // ends by itself when the connection goes away
+    // Typing ends by itself when the connection goes away; anything else
+    // is a bug, and should be seen.
+    typing.catch((error) => {
+      if (!isPeerGone(error)) throw error;
+    });
     for (let frame; (frame = await roomLines.readFrame()) !== null;) {
       if (frame.kind === "oversize") continue;
       if (frame.text.startsWith("*** Disconnected:")) disconnected = true;
