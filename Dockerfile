@@ -19,7 +19,8 @@ RUN deno cache server.ts client.ts
 # The chat port (server.ts and client.ts both default to it).
 EXPOSE 5555
 
-# By default: a server reachable from other computers (0.0.0.0), with only the
-# network permission it needs. Give it a terminal to type into:
+# By default: a server reachable from other computers (0.0.0.0), with the
+# permissions of `deno task server`: the network, and the one variable
+# CHATLAB_PASSWORD (docker run -e CHATLAB_PASSWORD=...). Give it a terminal:
 #   docker run --rm -it -p 5555:5555 chatlab
-CMD ["deno", "run", "--allow-net", "server.ts", "--host", "0.0.0.0"]
+CMD ["deno", "run", "--allow-net", "--allow-env=CHATLAB_PASSWORD", "server.ts", "--host", "0.0.0.0"]

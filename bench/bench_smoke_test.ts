@@ -9,23 +9,12 @@
 import { assertEquals, assertOk } from "../tests/support/assert.ts";
 import { Spawned } from "./processes.ts";
 import type { BenchResults } from "./results.ts";
+import { firstMissing, testNeeding } from "../tests/support/requires.ts";
+import { NEEDS_NODE, NEEDS_PYTHON3 } from "../tests/support/programs.ts";
 
 const LOOPBACK = "127.0.0.1";
 const LINES = 50;
 const encoder = new TextEncoder();
-
-/** Whether `command` runs here. */
-async function installed(command: string): Promise<boolean> {
-  try {
-    return (await new Deno.Command(command, {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    }).output()).success;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A room server that gets relaying wrong on purpose. Clients send their name
@@ -160,10 +149,11 @@ Deno.test("load generator counts lost, duplicated, reordered, corrupted and misa
   });
 });
 
-Deno.test({
-  name: "bench --quick against the Node baseline loses nothing",
-  ignore: !await installed("node"),
-  async fn() {
+testNeeding(
+  // The run times the lesson's Python pair too.
+  firstMissing(NEEDS_NODE, NEEDS_PYTHON3),
+  "bench --quick against the Node baseline loses nothing",
+  async () => {
     await using runner = new Spawned(Deno.execPath(), [
       "run",
       `--allow-net=${LOOPBACK}`,
@@ -203,4 +193,4 @@ Deno.test({
     assertEquals(turns.length, 1, "the lesson's pair was timed once");
     assertOk(!("error" in turns[0]), JSON.stringify(turns[0]));
   },
-});
+);

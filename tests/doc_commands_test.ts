@@ -156,6 +156,21 @@ const COMMANDS: Record<string, Check> = {
     by: ".ci/run",
   },
   "deno task test": { by: ".ci/run" },
+  "deno task test:lab   # the two-computer lab: Docker and network namespaces (root)":
+    { by: ".ci/run" },
+  "bash .ci/run         # what CI runs, from a fresh clone (as root: it installs)":
+    { manual: "it is CI itself, which runs this test" },
+  "sudo apt-get install netcat-openbsd python3 openssl tmux nodejs iproute2 docker-compose docker.io":
+    {
+      manual:
+        "installs packages on this machine (.ci/run does); tests/programs_test.ts checks the list against the table",
+    },
+  "docker compose up --build --abort-on-container-failure": {
+    manual: "Compose 2.27 and later only; Debian's Compose v1 lacks it",
+  },
+  "docker run --name NAME --rm -i -p 127.0.0.1::5555 chatlab": {
+    by: "tests/lab/docker_test.ts",
+  },
   "deno task test:lab   # the two-computer lab in network namespaces (root)": {
     by: ".ci/run",
   },
@@ -200,6 +215,10 @@ Deno.test("commands run by another test or by CI are in that file, as written", 
     if (check.by === "tests/lab/lab_test.ts") {
       // The lab reads compose.yaml's commands from the file itself.
       assertMatch(source, /compose/);
+    } else if (check.by === "tests/lab/docker_test.ts") {
+      // It runs the README's docker run with these words changed.
+      assertMatch(source, /"-it" \? "-i"/);
+      assertMatch(source, /"127\.0\.0\.1::5555"/);
     } else if (check.by === "bench/bench_smoke_test.ts") {
       assertMatch(source, /"--quick"/);
     } else {

@@ -21,6 +21,8 @@ import {
   runChatlab,
   startRoomServer,
 } from "./support/room_server.ts";
+import { testNeeding } from "./support/requires.ts";
+import { NEEDS_OPENSSL, NEEDS_PYTHON3 } from "./support/programs.ts";
 
 /** A control character that a terminal would obey (TAB is harmless). */
 // deno-lint-ignore no-control-regex
@@ -79,80 +81,92 @@ class HealthyPair implements AsyncDisposable {
   }
 }
 
-Deno.test("room survives a client killed mid-line, and relays what it had sent", async () => {
-  const { server, port } = await startRoom();
-  await using _server = server;
-  await using pair = await HealthyPair.join(port);
-  await pair.talk();
-  await pair.bob.waitFor("<alice> line 19");
-  await using victim = await Puppet.connect(port);
-  await victim.send("victim");
-  await victim.waitFor("*** End of last messages.");
-  await victim.send("a whole line");
-  await victim.sendRaw("half a li");
-  // Nothing is on its way to the victim now, so its kernel ends the stream
-  // normally (with unread bytes it would send a reset instead).
-  victim.process.child.kill("SIGKILL");
-  await victim.process.child.status;
+testNeeding(
+  NEEDS_PYTHON3,
+  "room survives a client killed mid-line, and relays what it had sent",
+  async () => {
+    const { server, port } = await startRoom();
+    await using _server = server;
+    await using pair = await HealthyPair.join(port);
+    await pair.talk();
+    await pair.bob.waitFor("<alice> line 19");
+    await using victim = await Puppet.connect(port);
+    await victim.send("victim");
+    await victim.waitFor("*** End of last messages.");
+    await victim.send("a whole line");
+    await victim.sendRaw("half a li");
+    // Nothing is on its way to the victim now, so its kernel ends the stream
+    // normally (with unread bytes it would send a reset instead).
+    victim.process.child.kill("SIGKILL");
+    await victim.process.child.status;
 
-  // Its kernel closed the socket: the unfinished line ends with the stream.
-  await pair.bob.waitFor("*** victim left");
-  assertSaidInOrder(pair.bob.lines, "victim", ["a whole line", "half a li"]);
-  await pair.talk();
-  await pair.assertAllHeard();
-  await assertRoomServes(port, pair.alice, "alice");
-});
+    // Its kernel closed the socket: the unfinished line ends with the stream.
+    await pair.bob.waitFor("*** victim left");
+    assertSaidInOrder(pair.bob.lines, "victim", ["a whole line", "half a li"]);
+    await pair.talk();
+    await pair.assertAllHeard();
+    await assertRoomServes(port, pair.alice, "alice");
+  },
+);
 
-Deno.test("room survives a reset (RST) and tells the room the connection was lost", async () => {
-  const { server, port } = await startRoom();
-  await using _server = server;
-  await using pair = await HealthyPair.join(port);
-  await using resetter = await Puppet.connect(port);
-  await resetter.send("resetter");
-  await resetter.waitFor("*** Hello resetter!");
-  await resetter.send("before the reset");
-  await pair.talk();
-  await resetter.reset();
+testNeeding(
+  NEEDS_PYTHON3,
+  "room survives a reset (RST) and tells the room the connection was lost",
+  async () => {
+    const { server, port } = await startRoom();
+    await using _server = server;
+    await using pair = await HealthyPair.join(port);
+    await using resetter = await Puppet.connect(port);
+    await resetter.send("resetter");
+    await resetter.waitFor("*** Hello resetter!");
+    await resetter.send("before the reset");
+    await pair.talk();
+    await resetter.reset();
 
-  assertEquals(
-    await pair.bob.waitFor("*** resetter left"),
-    "*** resetter left (connection lost)",
-  );
-  assertSaidInOrder(pair.bob.lines, "resetter", ["before the reset"]);
-  await pair.talk();
-  await pair.assertAllHeard();
-  await assertRoomServes(port, pair.alice, "alice");
-});
+    assertEquals(
+      await pair.bob.waitFor("*** resetter left"),
+      "*** resetter left (connection lost)",
+    );
+    assertSaidInOrder(pair.bob.lines, "resetter", ["before the reset"]);
+    await pair.talk();
+    await pair.assertAllHeard();
+    await assertRoomServes(port, pair.alice, "alice");
+  },
+);
 
-Deno.test("room tells everyone when a client vanishes before the answer to its last lines", async () => {
-  const { server, port } = await startRoom();
-  await using _server = server;
-  await using pair = await HealthyPair.join(port);
-  await using ghost = await Puppet.connect(port);
-  await ghost.send("ghost");
-  await ghost.waitFor("*** Hello ghost!");
+testNeeding(
+  NEEDS_PYTHON3,
+  "room tells everyone when a client vanishes before the answer to its last lines",
+  async () => {
+    const { server, port } = await startRoom();
+    await using _server = server;
+    await using pair = await HealthyPair.join(port);
+    await using ghost = await Puppet.connect(port);
+    await ghost.send("ghost");
+    await ghost.waitFor("*** Hello ghost!");
 
-  // With the server paused, the ghost asks for /who, says more than one read
-  // takes, and resets. Its kernel keeps the lines readable, so the server
-  // reads them first and then fails to write the answer: the write, not the
-  // read, is what finds the client gone.
-  server.child.kill("SIGSTOP");
-  try {
-    await ghost.send("/who", ...numberedLines(`boo ${"o".repeat(90)}`, 50));
-    await ghost.reset();
-  } finally {
-    server.child.kill("SIGCONT");
-  }
-  assertEquals(
-    await pair.bob.waitFor("*** ghost left"),
-    "*** ghost left (connection lost)",
-  );
-  // Its name is free again, and the room goes on.
-  await using again = await RawClient.join(port, "ghost");
-  await pair.talk();
-  await pair.assertAllHeard();
-  await again.waitFor(`<alice> line 19`);
-});
+    // With the server paused, the ghost asks for /who, says more than one read
+    // takes, and resets. Its kernel keeps the lines readable, so the server
+    // reads them first and then fails to write the answer: the write, not the
+    // read, is what finds the client gone.
+    server.child.kill("SIGSTOP");
+    try {
+      await ghost.send("/who", ...numberedLines(`boo ${"o".repeat(90)}`, 50));
+      await ghost.reset();
+    } finally {
+      server.child.kill("SIGCONT");
+    }
+    assertEquals(
+      await pair.bob.waitFor("*** ghost left"),
+      "*** ghost left (connection lost)",
+    );
+    // Its name is free again, and the room goes on.
+    await using again = await RawClient.join(port, "ghost");
+    await pair.talk();
+    await pair.assertAllHeard();
+    await again.waitFor(`<alice> line 19`);
+  },
+);
 
 Deno.test("room takes a half-closed client's last lines, then lets it go cleanly", async () => {
   const { server, port } = await startRoom();
@@ -233,29 +247,33 @@ Deno.test("room turns invalid UTF-8 into U+FFFD for its receivers", async () => 
   await pair.assertAllHeard();
 });
 
-Deno.test("room shrugs off a TLS handshake sent to its plain port (openssl s_client)", async () => {
-  const { server, port } = await startRoom();
-  await using _server = server;
-  await using pair = await HealthyPair.join(port);
-  await using openssl = new RunningProcess("openssl", [
-    "s_client",
-    "-connect",
-    `127.0.0.1:${port}`,
-    "-servername",
-    "localhost",
-  ]);
-  await pair.talk();
-  const status = await openssl.finish();
-  // The room's welcome is no TLS record: openssl gives up, and says why.
-  assertOk(!status.success);
-  assertMatch(
-    openssl.stderr.text,
-    /SSL routines|wrong version number|packet length too long|record layer failure/i,
-  );
-  await pair.talk();
-  await pair.assertAllHeard();
-  await assertRoomServes(port, pair.alice, "alice");
-});
+testNeeding(
+  NEEDS_OPENSSL,
+  "room shrugs off a TLS handshake sent to its plain port (openssl s_client)",
+  async () => {
+    const { server, port } = await startRoom();
+    await using _server = server;
+    await using pair = await HealthyPair.join(port);
+    await using openssl = new RunningProcess("openssl", [
+      "s_client",
+      "-connect",
+      `127.0.0.1:${port}`,
+      "-servername",
+      "localhost",
+    ]);
+    await pair.talk();
+    const status = await openssl.finish();
+    // The room's welcome is no TLS record: openssl gives up, and says why.
+    assertOk(!status.success);
+    assertMatch(
+      openssl.stderr.text,
+      /SSL routines|wrong version number|packet length too long|record layer failure/i,
+    );
+    await pair.talk();
+    await pair.assertAllHeard();
+    await assertRoomServes(port, pair.alice, "alice");
+  },
+);
 
 Deno.test("room shrugs off binary junk: a raw ClientHello, then seeded random bytes", async () => {
   const { server, port, pid } = await startRoom();
@@ -327,109 +345,121 @@ Deno.test("room drops a 1 MB line without a line end after 16 KiB, and keeps ser
   assertOk(after - before < MAX_GROWTH_KIB);
 });
 
-Deno.test("room with default limits answers 1000 connections at once: 100 in, the rest told it is full", async () => {
-  // The default room: no flags at all.
-  const { server, port, pid } = await startRoomServer();
-  await using _server = server;
-  // 10 lines at a time, well inside the default flood guard's budget.
-  await using pair = await HealthyPair.join(port);
-  const files = openFiles(pid);
-  const before = residentKiB(pid);
+testNeeding(
+  NEEDS_PYTHON3,
+  "room with default limits answers 1000 connections at once: 100 in, the rest told it is full",
+  async () => {
+    // The default room: no flags at all.
+    const { server, port, pid } = await startRoomServer();
+    await using _server = server;
+    // 10 lines at a time, well inside the default flood guard's budget.
+    await using pair = await HealthyPair.join(port);
+    const files = openFiles(pid);
+    const before = residentKiB(pid);
 
-  // 8 connections from each of 125 addresses (127.0.1.1 and up), so the
-  // limit of 10 per address is never reached, but the limit of 100 clients is.
-  await using crowd = startCrowd(port, { count: 1000, perAddress: 8 });
-  await pair.talk(10);
-  const summary = await crowd.summary();
-  const welcome = Object.keys(summary.firstLines).find((line) =>
-    line.startsWith("*** Welcome")
-  );
-  assertEquals(summary.firstLines, {
-    [welcome!]: 98, // alice and bob hold the other two places
-    "*** Disconnected: the server is full (100 people); try again later": 902,
-  });
-  assertEquals(summary.closed, 902);
-  assertEquals(summary.lost, 0);
+    // 8 connections from each of 125 addresses (127.0.1.1 and up), so the
+    // limit of 10 per address is never reached, but the limit of 100 clients is.
+    await using crowd = startCrowd(port, { count: 1000, perAddress: 8 });
+    await pair.talk(10);
+    const summary = await crowd.summary();
+    const welcome = Object.keys(summary.firstLines).find((line) =>
+      line.startsWith("*** Welcome")
+    );
+    assertEquals(summary.firstLines, {
+      [welcome!]: 98, // alice and bob hold the other two places
+      "*** Disconnected: the server is full (100 people); try again later": 902,
+    });
+    assertEquals(summary.closed, 902);
+    assertEquals(summary.lost, 0);
 
-  // The 100 limit holds for anyone.
-  await using late = await RawClient.connect(port);
-  assertEquals(
-    await late.waitFor("*** Disconnected:"),
-    "*** Disconnected: the server is full (100 people); try again later",
-  );
-  await pair.talk(10);
-  await pair.assertAllHeard();
-  const during = residentKiB(pid);
+    // The 100 limit holds for anyone.
+    await using late = await RawClient.connect(port);
+    assertEquals(
+      await late.waitFor("*** Disconnected:"),
+      "*** Disconnected: the server is full (100 people); try again later",
+    );
+    await pair.talk(10);
+    await pair.assertAllHeard();
+    const during = residentKiB(pid);
 
-  await crowd.release();
-  await eventually(
-    "the crowd's connections to close",
-    () => openFiles(pid) <= files + 1,
-  );
-  await assertRoomServes(port, pair.alice, "alice");
-  console.log(
-    `1000 connections: server RSS ${before} KiB before, ${during} KiB with 100 in, ${
-      residentKiB(pid)
-    } KiB after; open files ${files} before, ${openFiles(pid)} after`,
-  );
-  assertOk(during - before < MAX_GROWTH_KIB);
-});
+    await crowd.release();
+    await eventually(
+      "the crowd's connections to close",
+      () => openFiles(pid) <= files + 1,
+    );
+    await assertRoomServes(port, pair.alice, "alice");
+    console.log(
+      `1000 connections: server RSS ${before} KiB before, ${during} KiB with 100 in, ${
+        residentKiB(pid)
+      } KiB after; open files ${files} before, ${openFiles(pid)} after`,
+    );
+    assertOk(during - before < MAX_GROWTH_KIB);
+  },
+);
 
-Deno.test("room answers 1000 connections at once from one address: 10 in, the rest told the limit", async () => {
-  const { server, port, pid } = await startRoomServer();
-  await using _server = server;
-  await using pair = await HealthyPair.join(port);
-  const before = residentKiB(pid);
-  await using crowd = startCrowd(port, { count: 1000 });
-  await pair.talk(10);
-  const summary = await crowd.summary();
-  const welcome = Object.keys(summary.firstLines).find((line) =>
-    line.startsWith("*** Welcome")
-  );
-  assertEquals(summary.firstLines, {
-    [welcome!]: 10,
-    "*** Disconnected: too many connections from 127.0.1.1 (the limit is 10)":
-      990,
-  });
-  assertEquals(summary.closed, 990);
-  await pair.talk(10);
-  await pair.assertAllHeard();
-  await crowd.release();
-  await assertRoomServes(port, pair.alice, "alice");
-  assertOk(residentKiB(pid) - before < MAX_GROWTH_KIB);
-});
+testNeeding(
+  NEEDS_PYTHON3,
+  "room answers 1000 connections at once from one address: 10 in, the rest told the limit",
+  async () => {
+    const { server, port, pid } = await startRoomServer();
+    await using _server = server;
+    await using pair = await HealthyPair.join(port);
+    const before = residentKiB(pid);
+    await using crowd = startCrowd(port, { count: 1000 });
+    await pair.talk(10);
+    const summary = await crowd.summary();
+    const welcome = Object.keys(summary.firstLines).find((line) =>
+      line.startsWith("*** Welcome")
+    );
+    assertEquals(summary.firstLines, {
+      [welcome!]: 10,
+      "*** Disconnected: too many connections from 127.0.1.1 (the limit is 10)":
+        990,
+    });
+    assertEquals(summary.closed, 990);
+    await pair.talk(10);
+    await pair.assertAllHeard();
+    await crowd.release();
+    await assertRoomServes(port, pair.alice, "alice");
+    assertOk(residentKiB(pid) - before < MAX_GROWTH_KIB);
+  },
+);
 
-Deno.test("room with raised limits holds 1000 connections at once and still relays every line", async () => {
-  const { server, port, pid } = await startRoom([
-    "--max-clients",
-    "2000",
-    "--max-per-address",
-    "2000",
-  ]);
-  await using _server = server;
-  await using pair = await HealthyPair.join(port);
-  const files = openFiles(pid);
-  const before = residentKiB(pid);
-  await using crowd = startCrowd(port, { count: 1000 });
-  await pair.talk();
-  const summary = await crowd.summary();
-  assertEquals(Object.values(summary.firstLines), [1000]);
-  assertMatch(Object.keys(summary.firstLines)[0], /^\*\*\* Welcome/);
-  assertOk(openFiles(pid) >= files + 1000);
-  await pair.talk(200);
-  await pair.assertAllHeard();
-  const during = residentKiB(pid);
-  await crowd.release();
-  await eventually(
-    "the crowd's connections to close",
-    () => openFiles(pid) <= files,
-  );
-  await assertRoomServes(port, pair.alice, "alice");
-  console.log(
-    `1000 connections held: server RSS ${before} KiB before, ${during} KiB during`,
-  );
-  assertOk(during - before < MAX_GROWTH_KIB);
-});
+testNeeding(
+  NEEDS_PYTHON3,
+  "room with raised limits holds 1000 connections at once and still relays every line",
+  async () => {
+    const { server, port, pid } = await startRoom([
+      "--max-clients",
+      "2000",
+      "--max-per-address",
+      "2000",
+    ]);
+    await using _server = server;
+    await using pair = await HealthyPair.join(port);
+    const files = openFiles(pid);
+    const before = residentKiB(pid);
+    await using crowd = startCrowd(port, { count: 1000 });
+    await pair.talk();
+    const summary = await crowd.summary();
+    assertEquals(Object.values(summary.firstLines), [1000]);
+    assertMatch(Object.keys(summary.firstLines)[0], /^\*\*\* Welcome/);
+    assertOk(openFiles(pid) >= files + 1000);
+    await pair.talk(200);
+    await pair.assertAllHeard();
+    const during = residentKiB(pid);
+    await crowd.release();
+    await eventually(
+      "the crowd's connections to close",
+      () => openFiles(pid) <= files,
+    );
+    await assertRoomServes(port, pair.alice, "alice");
+    console.log(
+      `1000 connections held: server RSS ${before} KiB before, ${during} KiB during`,
+    );
+    assertOk(during - before < MAX_GROWTH_KIB);
+  },
+);
 
 /** `client.ts --name NAME` in the room on `port`. */
 function roomClient(port: number, name: string): RunningProcess {

@@ -8,6 +8,8 @@ import { startNcListener } from "./support/peers.ts";
 import { RunningProcess } from "./support/process.ts";
 import { RawClient } from "./support/raw_client.ts";
 import { MAX_MARKS_PER_BASE } from "../lib/wire/sanitize.ts";
+import { testNeeding } from "./support/requires.ts";
+import { NEEDS_NC } from "./support/programs.ts";
 
 const ESC = "\x1b";
 const BEL = "\x07";
@@ -137,36 +139,44 @@ Deno.test("hostile text in chat lines, /me and /msg reaches client.ts only as vi
   assertTerminalSafe(server.stdoutBytes, "server.ts");
 });
 
-Deno.test("hostile text sent by nc, live and in the history, reaches client.ts only as visible escapes", async () => {
-  const { server, port } = await startCapturedRoom();
-  await using _server = server;
-  await using nc = new RunningProcess("nc", ["-n", "127.0.0.1", String(port)]);
-  await nc.writeLines("prankster");
-  await nc.stdout.waitFor("*** Hello prankster!");
-  await nc.writeLines(...CORPUS.map(([input]) => input), "before");
-  await server.stdout.waitFor("<prankster> before");
+testNeeding(
+  NEEDS_NC,
+  "hostile text sent by nc, live and in the history, reaches client.ts only as visible escapes",
+  async () => {
+    const { server, port } = await startCapturedRoom();
+    await using _server = server;
+    await using nc = new RunningProcess("nc", [
+      "-n",
+      "127.0.0.1",
+      String(port),
+    ]);
+    await nc.writeLines("prankster");
+    await nc.stdout.waitFor("*** Hello prankster!");
+    await nc.writeLines(...CORPUS.map(([input]) => input), "before");
+    await server.stdout.waitFor("<prankster> before");
 
-  // The reader joins later: the corpus comes as history, then live.
-  await using reader = await joinClient(port, "reader");
-  await reader.stdout.waitFor("*** End of last messages.");
-  const start = reader.stdout.lines.indexOf("*** Last messages:");
-  const history = reader.stdout.lines.slice(
-    start + 1,
-    reader.stdout.lines.indexOf("*** End of last messages."),
-  );
-  assertEquals(history, [
-    ...CORPUS.map(([, shown]) => `<prankster> ${shown}`),
-    "<prankster> before",
-  ]);
-  await nc.writeLines(...CORPUS.map(([input]) => `/me ${input}`), "after");
-  await reader.stdout.waitFor("<prankster> after");
-  assertIncludes(
-    reader.stdout.lines,
-    CORPUS.map(([, shown]) => `* prankster ${shown}`),
-  );
-  assertTerminalSafe(reader.stdoutBytes, "client.ts");
-  assertTerminalSafe(server.stdoutBytes, "server.ts");
-});
+    // The reader joins later: the corpus comes as history, then live.
+    await using reader = await joinClient(port, "reader");
+    await reader.stdout.waitFor("*** End of last messages.");
+    const start = reader.stdout.lines.indexOf("*** Last messages:");
+    const history = reader.stdout.lines.slice(
+      start + 1,
+      reader.stdout.lines.indexOf("*** End of last messages."),
+    );
+    assertEquals(history, [
+      ...CORPUS.map(([, shown]) => `<prankster> ${shown}`),
+      "<prankster> before",
+    ]);
+    await nc.writeLines(...CORPUS.map(([input]) => `/me ${input}`), "after");
+    await reader.stdout.waitFor("<prankster> after");
+    assertIncludes(
+      reader.stdout.lines,
+      CORPUS.map(([, shown]) => `* prankster ${shown}`),
+    );
+    assertTerminalSafe(reader.stdoutBytes, "client.ts");
+    assertTerminalSafe(server.stdoutBytes, "server.ts");
+  },
+);
 
 Deno.test("hostile names and commands come back to client.ts only as visible escapes", async () => {
   const { server, port } = await startCapturedRoom();
@@ -235,26 +245,30 @@ Deno.test("invalid UTF-8 and raw C1 bytes reach client.ts as U+FFFD, encoded con
   assertTerminalSafe(server.stdoutBytes, "server.ts");
 });
 
-Deno.test("lines from a hostile server reach client.ts only as visible escapes", async () => {
-  // Not every server is chatlab: here nc plays a room that sends raw bytes.
-  const fake = await startNcListener();
-  await using _fake = fake.peer;
-  await using reader = new CapturedProcess(Deno.execPath(), [
-    "run",
-    "--allow-net",
-    "client.ts",
-    "--port",
-    String(fake.port),
-    "--name",
-    "reader",
-  ]);
-  await fake.peer.writeLines(`*** Welcome${ESC}]0;owned${BEL}`);
-  await fake.peer.stdout.waitFor("reader");
-  await fake.peer.writeLines(...CORPUS.map(([input]) => input), "END");
-  await reader.stdout.waitFor("END");
-  assertIncludes(reader.stdout.lines, [
-    "*** Welcome^[]0;owned^G",
-    ...CORPUS.map(([, shown]) => shown),
-  ]);
-  assertTerminalSafe(reader.stdoutBytes, "client.ts");
-});
+testNeeding(
+  NEEDS_NC,
+  "lines from a hostile server reach client.ts only as visible escapes",
+  async () => {
+    // Not every server is chatlab: here nc plays a room that sends raw bytes.
+    const fake = await startNcListener();
+    await using _fake = fake.peer;
+    await using reader = new CapturedProcess(Deno.execPath(), [
+      "run",
+      "--allow-net",
+      "client.ts",
+      "--port",
+      String(fake.port),
+      "--name",
+      "reader",
+    ]);
+    await fake.peer.writeLines(`*** Welcome${ESC}]0;owned${BEL}`);
+    await fake.peer.stdout.waitFor("reader");
+    await fake.peer.writeLines(...CORPUS.map(([input]) => input), "END");
+    await reader.stdout.waitFor("END");
+    assertIncludes(reader.stdout.lines, [
+      "*** Welcome^[]0;owned^G",
+      ...CORPUS.map(([, shown]) => shown),
+    ]);
+    assertTerminalSafe(reader.stdoutBytes, "client.ts");
+  },
+);

@@ -20,6 +20,8 @@ import {
   saidBy,
   startRoomServer,
 } from "./support/room_server.ts";
+import { testNeeding } from "./support/requires.ts";
+import { NEEDS_PYTHON3 } from "./support/programs.ts";
 
 Deno.test("room disconnects a client that sends more than --max-unterminated-bytes without a line end", async () => {
   const { server, port } = await startRoomServer([
@@ -76,33 +78,37 @@ Deno.test("room with --max-clients tells the next client the server is full and 
   await assertRoomServes(port, alice, "alice");
 });
 
-Deno.test("room with --max-per-address refuses one more client from the same address only", async () => {
-  const { server, port } = await startRoomServer(["--max-per-address", "2"]);
-  await using _server = server;
-  await using alice = await RawClient.join(port, "alice");
-  await using bob = await RawClient.join(port, "bob");
+testNeeding(
+  NEEDS_PYTHON3,
+  "room with --max-per-address refuses one more client from the same address only",
+  async () => {
+    const { server, port } = await startRoomServer(["--max-per-address", "2"]);
+    await using _server = server;
+    await using alice = await RawClient.join(port, "alice");
+    await using bob = await RawClient.join(port, "bob");
 
-  await using third = await RawClient.connect(port);
-  assertEquals(
-    await third.waitFor("*** "),
-    "*** Disconnected: too many connections from 127.0.0.1 (the limit is 2)",
-  );
-  await third.waitForEnd();
+    await using third = await RawClient.connect(port);
+    assertEquals(
+      await third.waitFor("*** "),
+      "*** Disconnected: too many connections from 127.0.0.1 (the limit is 2)",
+    );
+    await third.waitForEnd();
 
-  // Another address (127.0.0.2 is this computer too) is welcome.
-  await using carol = await Puppet.connect(port, { source: "127.0.0.2" });
-  await carol.send("carol");
-  await carol.waitFor("*** Hello carol!");
-  await alice.send("hello everyone");
-  await carol.waitFor("<alice> hello everyone");
-  await bob.waitFor("<alice> hello everyone");
+    // Another address (127.0.0.2 is this computer too) is welcome.
+    await using carol = await Puppet.connect(port, { source: "127.0.0.2" });
+    await carol.send("carol");
+    await carol.waitFor("*** Hello carol!");
+    await alice.send("hello everyone");
+    await carol.waitFor("<alice> hello everyone");
+    await bob.waitFor("<alice> hello everyone");
 
-  // The count goes down when someone leaves.
-  await bob.send("/quit");
-  await bob.waitForEnd();
-  await alice.waitFor("*** bob left");
-  await assertRoomServes(port, alice, "alice");
-});
+    // The count goes down when someone leaves.
+    await bob.send("/quit");
+    await bob.waitForEnd();
+    await alice.waitFor("*** bob left");
+    await assertRoomServes(port, alice, "alice");
+  },
+);
 
 Deno.test("room flood guard lets a 30-line paste through at once, whole and in order", async () => {
   // The default limits: no --rate-limit.

@@ -126,48 +126,74 @@ Deno.test("LineReader reports an oversize line and goes on", async () => {
   assertEquals(await reader.readFrame(), line("ok"));
 });
 
-Deno.test("LineReader.readMessage takes bytes without LF once the peer is quiet", async () => {
+/** A wait no test lasts: a reader that used it would hit the hang guard. */
+const FOREVER_MS = 3_600_000;
+
+Deno.test("LineReader.readMessage takes a read without LF as one whole message, at once", async () => {
+  // The lesson's programs send `message.encode()`, no LF, and one recv(1024)
+  // is one message to them. Nothing more is queued: a reader that waited for
+  // more would hit the hang guard.
   const source = new ScriptedSource("hello");
   const reader = new LineReader(source);
-  // Nothing more is queued, so the second read waits for ever: only the
-  // wait can end it.
   assertEquals(
-    await reader.readMessage({ unterminatedWaitMs: 10 }),
+    await withTimeout(
+      reader.readMessage({ unterminatedWaitMs: FOREVER_MS }),
+      "the message",
+    ),
     line("hello"),
   );
-  // The read still outstanding is reused, so no byte is lost.
-  source.queue("again\n");
+  source.queue("again", null);
   assertEquals(await reader.readMessage(), line("again"));
-  source.queue(null);
   assertEquals(await reader.readMessage(), null);
 });
 
-Deno.test("LineReader.readMessage joins a line whose rest arrives before the wait ends", async () => {
-  // The second read resolves at once and the wait is 0 ms: a resolved read
-  // always wins over a timer, however slow the machine.
-  const source = new ScriptedSource("hel", "lo\n", null);
+Deno.test("LineReader.readMessage keeps two quick messages from the lesson apart, read by read", async () => {
+  // The lesson's server with piped input: its second message comes a few
+  // milliseconds after the first, each in its own read.
+  const source = new ScriptedSource("s1 from lesson", "s2 héllo", null);
   const reader = new LineReader(source);
-  assertEquals(
-    await reader.readMessage({ unterminatedWaitMs: 0 }),
-    line("hello"),
-  );
-  assertEquals(await reader.readMessage({ unterminatedWaitMs: 0 }), null);
+  const options = { unterminatedWaitMs: FOREVER_MS };
+  assertEquals(await reader.readMessage(options), line("s1 from lesson"));
+  assertEquals(await reader.readMessage(options), line("s2 héllo"));
+  assertEquals(await reader.readMessage(options), null);
 });
 
-Deno.test("LineReader.readMessage takes the lesson's messages one by one", async () => {
-  // The lesson's programs send `message.encode()`, no LF, then wait for us.
-  const source = new ScriptedSource("first");
+Deno.test("LineReader.readMessage joins a read that filled all 1024 bytes with what follows", async () => {
+  const full = "x".repeat(1024);
+  const source = new ScriptedSource(full, "y".repeat(476), "z".repeat(100));
+  const reader = new LineReader(source, { maxLineBytes: 4096 });
+  // Queued reads resolve at once; only the last, never queued, needs the
+  // wait. The 476-byte read is joined too: it continues a full one.
+  assertEquals(
+    await reader.readMessage({ unterminatedWaitMs: 10 }),
+    line(full + "y".repeat(476) + "z".repeat(100)),
+  );
+  assertEquals(source.bufferSizes[0], 1024);
+  source.queue("next", null);
+  assertEquals(await reader.readMessage(), line("next"));
+});
+
+Deno.test("LineReader.readMessage joins a line split across reads once the peer has sent a LF", async () => {
+  // The second read resolves at once and the wait is 0 ms: a resolved read
+  // always wins over a timer, however slow the machine.
+  const source = new ScriptedSource("one\n", "hel", "lo\n", null);
   const reader = new LineReader(source);
+  const options = { unterminatedWaitMs: 0 };
+  assertEquals(await reader.readMessage(options), line("one"));
+  assertEquals(await reader.readMessage(options), line("hello"));
+  assertEquals(await reader.readMessage(options), null);
+});
+
+Deno.test("LineReader.readMessage takes a LF sent on its own as the end of the message before", async () => {
+  const source = new ScriptedSource("hello", "\n", "world", "\r\n", null);
+  const reader = new LineReader(source);
+  assertEquals(await reader.readMessage(), line("hello"));
+  // The LF has shown this peer ends its lines: "world" waits for its CRLF,
+  // which comes at once.
   assertEquals(
-    await reader.readMessage({ unterminatedWaitMs: 5 }),
-    line("first"),
+    await reader.readMessage({ unterminatedWaitMs: FOREVER_MS }),
+    line("world"),
   );
-  source.queue("sec", "ond");
-  assertEquals(
-    await reader.readMessage({ unterminatedWaitMs: 5 }),
-    line("second"),
-  );
-  source.queue(null);
   assertEquals(await reader.readMessage(), null);
 });
 
@@ -278,27 +304,78 @@ Deno.test("LineReader over TCP joins a character split across reads", async () =
   assertEquals(await withTimeout(frame, "the frame"), line("😀"));
 });
 
-Deno.test("LineReader over TCP takes an unterminated message after the peer is quiet", async () => {
+Deno.test("LineReader over TCP takes an unterminated read as one message, without waiting", async () => {
   using pair = await socketPair();
   const reader = new LineReader(pair.ours);
   await send(pair.theirs, "no line end");
-  // Nothing else is sent, so only the wait can end this message.
-  const frame = reader.readMessage({ unterminatedWaitMs: 20 });
+  const frame = reader.readMessage({ unterminatedWaitMs: FOREVER_MS });
   assertEquals(await withTimeout(frame, "the message"), line("no line end"));
-  // The read left waiting is reused: the next message arrives whole.
   await send(pair.theirs, "next\n");
   assertEquals(await withTimeout(reader.readMessage(), "next"), line("next"));
+});
+
+Deno.test("LineReader over TCP keeps apart two unterminated messages sent one after each read", async () => {
+  // The lesson's server with piped input sends its next message right after
+  // reading ours: a few milliseconds, well inside the 250 ms wait. The second
+  // is sent only once the first has been read, so it is a read of its own.
+  using pair = await socketPair();
+  const source = new ObservedSource(pair.ours);
+  const reader = new LineReader(source);
+  await send(pair.theirs, "s1 from lesson");
+  const first = reader.readMessage();
+  await withTimeout(source.readsCompleted(1), "the first read");
+  await send(pair.theirs, "s2 héllo");
+  assertEquals(await withTimeout(first, "s1"), line("s1 from lesson"));
+  assertEquals(
+    await withTimeout(reader.readMessage(), "s2"),
+    line("s2 héllo"),
+  );
+});
+
+Deno.test("LineReader over TCP prefetch reads a message sent early apart from the next one", async () => {
+  // The lesson's server speaks first: its message arrives while our user is
+  // still typing, and its next one right after our answer. Reading ahead
+  // keeps the first in a read of its own.
+  using pair = await socketPair();
+  const source = new ObservedSource(pair.ours);
+  const reader = new LineReader(source);
+  reader.prefetch();
+  await send(pair.theirs, "s1 from lesson");
+  await withTimeout(source.readsCompleted(1), "the read ahead");
+  await send(pair.theirs, "s2 héllo");
+  assertEquals(
+    await withTimeout(reader.readMessage(), "s1"),
+    line("s1 from lesson"),
+  );
+  assertEquals(
+    await withTimeout(reader.readMessage(), "s2"),
+    line("s2 héllo"),
+  );
+});
+
+Deno.test("LineReader over TCP joins a 1500-byte message without LF that needs two reads", async () => {
+  using pair = await socketPair();
+  const reader = new LineReader(pair.ours, { maxLineBytes: 2048 });
+  const text = "é".repeat(750); // 1500 bytes: more than one 1024-byte read
+  await send(pair.theirs, text);
+  assertEquals(
+    await withTimeout(reader.readMessage(), "the message"),
+    line(text),
+  );
 });
 
 Deno.test("LineReader over TCP joins a line whose rest comes within the wait", async () => {
   using pair = await socketPair();
   const source = new ObservedSource(pair.ours);
   const reader = new LineReader(source);
+  // A first line shows the peer ends its lines with LF.
+  await send(pair.theirs, "one\n");
+  assertEquals(await withTimeout(reader.readMessage(), "one"), line("one"));
   await send(pair.theirs, "hel");
   // A wait as long as the hang guard: the rest is sent right after the
-  // first read, so only a stall of WAIT_MS could split the line.
+  // read, so only a stall of WAIT_MS could split the line.
   const frame = reader.readMessage({ unterminatedWaitMs: WAIT_MS });
-  await withTimeout(source.readsCompleted(1), "the first read");
+  await withTimeout(source.readsCompleted(2), "the second read");
   await send(pair.theirs, "lo\n");
   assertEquals(await frame, line("hello"));
 });

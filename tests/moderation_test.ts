@@ -122,6 +122,7 @@ testNeeding(
     await alice.writeLines("we can't hear bobby");
     await bob.stdout.waitFor(exactLine("<alice> we can't hear bobby"));
     await server.writeLines("/unmute bobby");
+    await bob.stdout.waitFor(exactLine("*** host unmuted bobby"));
     await bob.writeLines("and now?");
     await alice.stdout.waitFor(exactLine("<bobby> and now?"));
     assertOk(!alice.stdout.lines.includes("<bobby> can you hear me?"));

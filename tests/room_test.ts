@@ -1,45 +1,51 @@
 import { assertEquals, assertOk } from "./support/assert.ts";
 import { RawClient } from "./support/raw_client.ts";
 import { RunningProcess, runScript, startServer } from "./support/process.ts";
+import { testNeeding } from "./support/requires.ts";
+import { NEEDS_NC } from "./support/programs.ts";
 
 /** Starts `server.ts --room` with a generous flood guard for scripted clients. */
 function startRoom(args: string[] = []) {
   return startServer(["--room", "--rate-limit", "1000,1000", ...args]);
 }
 
-Deno.test("room relays every line, attributed, to a raw client, nc and client.ts", async () => {
-  const { server, port } = await startRoom();
-  await using _server = server;
-  await using alice = await RawClient.join(port, "alice");
-  await using nc = new RunningProcess("nc", ["127.0.0.1", String(port)]);
-  await nc.writeLines("carol");
-  await nc.stdout.waitFor("*** Hello carol!");
-  await using bob = runScript("client.ts", [
-    "--port",
-    String(port),
-    "--mode",
-    "chat",
-    "--name",
-    "bob",
-  ]);
-  await bob.stdout.waitFor("*** Hello bob!");
+testNeeding(
+  NEEDS_NC,
+  "room relays every line, attributed, to a raw client, nc and client.ts",
+  async () => {
+    const { server, port } = await startRoom();
+    await using _server = server;
+    await using alice = await RawClient.join(port, "alice");
+    await using nc = new RunningProcess("nc", ["127.0.0.1", String(port)]);
+    await nc.writeLines("carol");
+    await nc.stdout.waitFor("*** Hello carol!");
+    await using bob = runScript("client.ts", [
+      "--port",
+      String(port),
+      "--mode",
+      "chat",
+      "--name",
+      "bob",
+    ]);
+    await bob.stdout.waitFor("*** Hello bob!");
 
-  await alice.send("hello from alice é 漢字 😀");
-  await bob.stdout.waitFor("<alice> hello from alice é 漢字 😀");
-  await nc.stdout.waitFor("<alice> hello from alice é 漢字 😀");
-  await server.stdout.waitFor("<alice> hello from alice é 漢字 😀");
+    await alice.send("hello from alice é 漢字 😀");
+    await bob.stdout.waitFor("<alice> hello from alice é 漢字 😀");
+    await nc.stdout.waitFor("<alice> hello from alice é 漢字 😀");
+    await server.stdout.waitFor("<alice> hello from alice é 漢字 😀");
 
-  await nc.writeLines("hi from nc");
-  await bob.writeLines("hi from bob");
-  await alice.waitFor("<carol> hi from nc");
-  await alice.waitFor("<bob> hi from bob");
-  await nc.stdout.waitFor("<bob> hi from bob");
-  await bob.stdout.waitFor("<carol> hi from nc");
+    await nc.writeLines("hi from nc");
+    await bob.writeLines("hi from bob");
+    await alice.waitFor("<carol> hi from nc");
+    await alice.waitFor("<bob> hi from bob");
+    await nc.stdout.waitFor("<bob> hi from bob");
+    await bob.stdout.waitFor("<carol> hi from nc");
 
-  // No echo: a sender never receives its own line back.
-  assertEquals(alice.lines.filter((line) => line.startsWith("<alice>")), []);
-  assertOk(!bob.stdout.lines.some((line) => line.startsWith("<bob>")));
-});
+    // No echo: a sender never receives its own line back.
+    assertEquals(alice.lines.filter((line) => line.startsWith("<alice>")), []);
+    assertOk(!bob.stdout.lines.some((line) => line.startsWith("<bob>")));
+  },
+);
 
 Deno.test("room attributes lines by the server, so names cannot be spoofed", async () => {
   const { server, port } = await startRoom();

@@ -20,6 +20,8 @@ import {
 import { TestCertificate } from "./support/tls.ts";
 import { passwordMatches } from "../lib/room/password.ts";
 import { WELCOME_TIMEOUT_MS } from "../lib/chat/full_duplex.ts";
+import { firstMissing, testNeeding } from "./support/requires.ts";
+import { NEEDS_NC, NEEDS_OPENSSL, NEEDS_PYTHON3 } from "./support/programs.ts";
 
 const PASSWORD_PERMISSION = "--allow-env=CHATLAB_PASSWORD";
 
@@ -61,122 +63,144 @@ function startTlsRoom(certificate: TestCertificate) {
   ], { permissions: [`--allow-read=${certificate.dir}`] });
 }
 
-Deno.test("TLS room relays messages between clients that trust its certificate with --ca", async () => {
-  await using certificate = await TestCertificate.create();
-  const { server, port } = await startTlsRoom(certificate);
-  await using _server = server;
-  // A plain client starts first: its connection waits for a TLS handshake
-  // that never comes, and it gives up on its own after the welcome timeout.
-  await using plain = roomClient(port, "plain");
-  await plain.stdout.waitFor(`Connected to 127.0.0.1:${port}.`);
+testNeeding(
+  NEEDS_OPENSSL,
+  "TLS room relays messages between clients that trust its certificate with --ca",
+  async () => {
+    await using certificate = await TestCertificate.create();
+    const { server, port } = await startTlsRoom(certificate);
+    await using _server = server;
+    // A plain client starts first: its connection waits for a TLS handshake
+    // that never comes, and it gives up on its own after the welcome timeout.
+    await using plain = roomClient(port, "plain");
+    await plain.stdout.waitFor(`Connected to 127.0.0.1:${port}.`);
 
-  const trusting = [`--allow-read=${certificate.dir}`];
-  const tls = ["--tls", "--ca", certificate.certFile];
-  await using alice = roomClient(port, "alice", tls, { permissions: trusting });
-  await alice.stdout.waitFor("*** Hello alice!");
-  await using bob = roomClient(port, "bob", tls, { permissions: trusting });
-  await bob.stdout.waitFor("*** Hello bob!");
-  // A plain peer that talks first (nc, a student's program) is cut off as
-  // soon as its bytes fail the handshake.
-  await using plainPeer = await RawClient.connect(port);
-  await plainPeer.send("carol");
-  await plainPeer.waitForEnd();
-  assertOk(!plainPeer.lines.some((line) => line.startsWith("***")));
+    const trusting = [`--allow-read=${certificate.dir}`];
+    const tls = ["--tls", "--ca", certificate.certFile];
+    await using alice = roomClient(port, "alice", tls, {
+      permissions: trusting,
+    });
+    await alice.stdout.waitFor("*** Hello alice!");
+    await using bob = roomClient(port, "bob", tls, { permissions: trusting });
+    await bob.stdout.waitFor("*** Hello bob!");
+    // A plain peer that talks first (nc, a student's program) is cut off as
+    // soon as its bytes fail the handshake.
+    await using plainPeer = await RawClient.connect(port);
+    await plainPeer.send("carol");
+    await plainPeer.waitForEnd();
+    assertOk(!plainPeer.lines.some((line) => line.startsWith("***")));
 
-  await alice.writeLines("over TLS é 漢字");
-  await bob.stdout.waitFor("<alice> over TLS é 漢字");
-  await bob.writeLines("/me nods");
-  await alice.stdout.waitFor("* bob nods");
-  await server.stdout.waitFor("<alice> over TLS é 漢字");
+    await alice.writeLines("over TLS é 漢字");
+    await bob.stdout.waitFor("<alice> over TLS é 漢字");
+    await bob.writeLines("/me nods");
+    await alice.stdout.waitFor("* bob nods");
+    await server.stdout.waitFor("<alice> over TLS é 漢字");
 
-  const outcome = await finished(plain);
-  assertEquals(outcome.stderr, [
-    `error: The server sent no welcome within ${
-      WELCOME_TIMEOUT_MS / 1000
-    } seconds: is it a chatlab room, and does it use TLS (then add --tls)?`,
-  ]);
-  assertEquals(outcome.code, 1);
-  // The TLS clients never noticed.
-  await alice.writeLines("still here");
-  await bob.stdout.waitFor("<alice> still here");
-});
+    const outcome = await finished(plain);
+    assertEquals(outcome.stderr, [
+      `error: The server sent no welcome within ${
+        WELCOME_TIMEOUT_MS / 1000
+      } seconds: is it a chatlab room, and does it use TLS (then add --tls)?`,
+    ]);
+    assertEquals(outcome.code, 1);
+    // The TLS clients never noticed.
+    await alice.writeLines("still here");
+    await bob.stdout.waitFor("<alice> still here");
+  },
+);
 
-Deno.test("TLS client without --ca refuses a self-signed certificate in one line", async () => {
-  await using certificate = await TestCertificate.create();
-  const { server, port } = await startTlsRoom(certificate);
-  await using _server = server;
-  const outcome = await finished(roomClient(port, "alice", ["--tls"]));
-  assertEquals(outcome.stderr, [
-    `error: The TLS certificate of 127.0.0.1:${port} was not accepted (invalid peer certificate: UnknownIssuer): for a self-signed server, pass its certificate with --ca FILE`,
-  ]);
-  assertEquals(outcome.stdout, []);
-  assertEquals(outcome.code, 1);
-});
+testNeeding(
+  NEEDS_OPENSSL,
+  "TLS client without --ca refuses a self-signed certificate in one line",
+  async () => {
+    await using certificate = await TestCertificate.create();
+    const { server, port } = await startTlsRoom(certificate);
+    await using _server = server;
+    const outcome = await finished(roomClient(port, "alice", ["--tls"]));
+    assertEquals(outcome.stderr, [
+      `error: The TLS certificate of 127.0.0.1:${port} was not accepted (invalid peer certificate: UnknownIssuer): for a self-signed server, pass its certificate with --ca FILE`,
+    ]);
+    assertEquals(outcome.stdout, []);
+    assertEquals(outcome.code, 1);
+  },
+);
 
-Deno.test("TLS client to a plain server says the server does not speak TLS", async () => {
-  await using certificate = await TestCertificate.create();
-  const { server, port } = await startRoomServer();
-  await using _server = server;
-  const outcome = await finished(
-    roomClient(port, "alice", ["--tls", "--ca", certificate.certFile], {
-      permissions: [`--allow-read=${certificate.dir}`],
-    }),
-  );
-  assertEquals(outcome.stderr, [
-    `error: TLS failed with 127.0.0.1:${port} (received corrupt message of type InvalidContentType): is the server using TLS (--tls-cert)?`,
-  ]);
-  assertEquals(outcome.stdout, []);
-  assertEquals(outcome.code, 1);
-});
+testNeeding(
+  NEEDS_OPENSSL,
+  "TLS client to a plain server says the server does not speak TLS",
+  async () => {
+    await using certificate = await TestCertificate.create();
+    const { server, port } = await startRoomServer();
+    await using _server = server;
+    const outcome = await finished(
+      roomClient(port, "alice", ["--tls", "--ca", certificate.certFile], {
+        permissions: [`--allow-read=${certificate.dir}`],
+      }),
+    );
+    assertEquals(outcome.stderr, [
+      `error: TLS failed with 127.0.0.1:${port} (received corrupt message of type InvalidContentType): is the server using TLS (--tls-cert)?`,
+    ]);
+    assertEquals(outcome.stdout, []);
+    assertEquals(outcome.code, 1);
+  },
+);
 
-Deno.test("server with a missing certificate file says so in one line", async () => {
-  await using certificate = await TestCertificate.create();
-  const missing = `${certificate.dir}/missing.pem`;
-  const outcome = await finished(
-    runChatlab("server.ts", [
-      "--room",
-      "--port",
-      "0",
-      "--tls-cert",
-      missing,
-      "--tls-key",
-      certificate.keyFile,
-    ], {
-      permissions: [`--allow-read=${certificate.dir}`],
-    }),
-  );
-  assertEquals(outcome.stderr, [
-    `error: Cannot read the certificate file "${missing}": no such file`,
-  ]);
-  assertEquals(outcome.stdout, []);
-  assertEquals(outcome.code, 1);
-});
+testNeeding(
+  NEEDS_OPENSSL,
+  "server with a missing certificate file says so in one line",
+  async () => {
+    await using certificate = await TestCertificate.create();
+    const missing = `${certificate.dir}/missing.pem`;
+    const outcome = await finished(
+      runChatlab("server.ts", [
+        "--room",
+        "--port",
+        "0",
+        "--tls-cert",
+        missing,
+        "--tls-key",
+        certificate.keyFile,
+      ], {
+        permissions: [`--allow-read=${certificate.dir}`],
+      }),
+    );
+    assertEquals(outcome.stderr, [
+      `error: Cannot read the certificate file "${missing}": no such file`,
+    ]);
+    assertEquals(outcome.stdout, []);
+    assertEquals(outcome.code, 1);
+  },
+);
 
-Deno.test("server and client without --allow-read name the missing permission", async () => {
-  await using certificate = await TestCertificate.create();
-  const server = await finished(
-    runChatlab("server.ts", [
-      "--room",
-      "--port",
-      "0",
-      "--tls-cert",
-      certificate.certFile,
-      "--tls-key",
-      certificate.keyFile,
-    ]),
-  );
-  assertEquals(server.stderr, [
-    `error: Missing Deno permission: Requires read access to "${certificate.certFile}", run again with the --allow-read flag`,
-  ]);
-  assertEquals(server.code, 1);
-  const client = await finished(
-    roomClient(1, "alice", ["--tls", "--ca", certificate.certFile]),
-  );
-  assertEquals(client.stderr, [
-    `error: Missing Deno permission: Requires read access to "${certificate.certFile}", run again with the --allow-read flag`,
-  ]);
-  assertEquals(client.code, 1);
-});
+testNeeding(
+  NEEDS_OPENSSL,
+  "server and client without --allow-read name the missing permission",
+  async () => {
+    await using certificate = await TestCertificate.create();
+    const server = await finished(
+      runChatlab("server.ts", [
+        "--room",
+        "--port",
+        "0",
+        "--tls-cert",
+        certificate.certFile,
+        "--tls-key",
+        certificate.keyFile,
+      ]),
+    );
+    assertEquals(server.stderr, [
+      `error: Missing Deno permission: Requires read access to "${certificate.certFile}", run again with the --allow-read flag`,
+    ]);
+    assertEquals(server.code, 1);
+    const client = await finished(
+      roomClient(1, "alice", ["--tls", "--ca", certificate.certFile]),
+    );
+    assertEquals(client.stderr, [
+      `error: Missing Deno permission: Requires read access to "${certificate.certFile}", run again with the --allow-read flag`,
+    ]);
+    assertEquals(client.code, 1);
+  },
+);
 
 Deno.test("passwordMatches tells equal from unequal passphrases of any length", () => {
   assertEquals(passwordMatches("sesame", "sesame"), true);
@@ -243,25 +267,29 @@ Deno.test("room passphrase and name may arrive in one packet, as a script sends 
   await server.stdout.waitFor("<bot> hello from a script");
 });
 
-Deno.test("room passphrase can be typed into nc, then the name", async () => {
-  const { server, port } = await startRoomServer(["--password", "sesame"]);
-  await using _server = server;
-  await using nc = new RunningProcess("nc", [
-    "-n",
-    "-N",
-    "127.0.0.1",
-    String(port),
-  ]);
-  await nc.stdout.waitFor(
-    "*** Welcome to the chatlab room. This room needs a password",
-  );
-  await nc.writeLines("sesame");
-  await nc.stdout.waitFor("*** Password accepted.");
-  await nc.writeLines("carol");
-  await nc.stdout.waitFor("*** Hello carol!");
-  await nc.writeLines("typed by hand");
-  await server.stdout.waitFor("<carol> typed by hand");
-});
+testNeeding(
+  NEEDS_NC,
+  "room passphrase can be typed into nc, then the name",
+  async () => {
+    const { server, port } = await startRoomServer(["--password", "sesame"]);
+    await using _server = server;
+    await using nc = new RunningProcess("nc", [
+      "-n",
+      "-N",
+      "127.0.0.1",
+      String(port),
+    ]);
+    await nc.stdout.waitFor(
+      "*** Welcome to the chatlab room. This room needs a password",
+    );
+    await nc.writeLines("sesame");
+    await nc.stdout.waitFor("*** Password accepted.");
+    await nc.writeLines("carol");
+    await nc.stdout.waitFor("*** Hello carol!");
+    await nc.writeLines("typed by hand");
+    await server.stdout.waitFor("<carol> typed by hand");
+  },
+);
 
 /** Why IPv6 loopback cannot be used here, or `null` when it can. */
 function ipv6Unavailable(): string | null {
@@ -303,10 +331,10 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "room works over IPv6 with --host ::1",
-  ignore: NO_IPV6 !== null,
-  async fn() {
+testNeeding(
+  firstMissing(NO_IPV6, NEEDS_PYTHON3),
+  "room works over IPv6 with --host ::1",
+  async () => {
     const { server, port } = await startRoomServer(["--host", "::1"]);
     await using _server = server;
     await using alice = roomClient(port, "alice", ["--host", "::1"]);
@@ -319,7 +347,7 @@ Deno.test({
     await bob.send("hi alice");
     await alice.stdout.waitFor("<bob> hi alice");
   },
-});
+);
 
 Deno.test("server binds 127.0.0.1 by default and says nothing about other networks", async () => {
   const { server, port } = await startRoomServer();
@@ -378,49 +406,57 @@ async function startTurnsServer(args: string[], options: ChatlabOptions = {}) {
   return { server, port: Number(match[1]) };
 }
 
-Deno.test("plain take-turns client and TLS server each say the other side's TLS is off, in one line", async () => {
-  await using certificate = await TestCertificate.create();
-  const { server, port } = await startTurnsServer([
-    "--tls-cert",
-    certificate.certFile,
-    "--tls-key",
-    certificate.keyFile,
-  ], { permissions: [`--allow-read=${certificate.dir}`] });
-  await using _server = server;
-  const client = runChatlab("client.ts", ["--port", String(port)]);
-  await client.writeLines("hello");
-  const clientOutcome = await finished(client);
-  // Without the check, the server's TLS alert printed as `Received: ^U^C...`.
-  assertEquals(clientOutcome.stderr, [
-    "error: The other side is using TLS and this side is not: add --tls to the client, or drop --tls-cert from the server",
-  ]);
-  assertEquals(clientOutcome.code, 1);
-  const serverOutcome = await finished(server);
-  assertEquals(serverOutcome.stderr, [
-    "error: The other side is not using TLS, but this server expects it (--tls-cert): connect with client.ts --tls (received corrupt message of type InvalidContentType)",
-  ]);
-  assertEquals(serverOutcome.code, 1);
-});
+testNeeding(
+  NEEDS_OPENSSL,
+  "plain take-turns client and TLS server each say the other side's TLS is off, in one line",
+  async () => {
+    await using certificate = await TestCertificate.create();
+    const { server, port } = await startTurnsServer([
+      "--tls-cert",
+      certificate.certFile,
+      "--tls-key",
+      certificate.keyFile,
+    ], { permissions: [`--allow-read=${certificate.dir}`] });
+    await using _server = server;
+    const client = runChatlab("client.ts", ["--port", String(port)]);
+    await client.writeLines("hello");
+    const clientOutcome = await finished(client);
+    // Without the check, the server's TLS alert printed as `Received: ^U^C...`.
+    assertEquals(clientOutcome.stderr, [
+      "error: The other side is using TLS and this side is not: add --tls to the client, or drop --tls-cert from the server",
+    ]);
+    assertEquals(clientOutcome.code, 1);
+    const serverOutcome = await finished(server);
+    assertEquals(serverOutcome.stderr, [
+      "error: The other side is not using TLS, but this server expects it (--tls-cert): connect with client.ts --tls (received corrupt message of type InvalidContentType)",
+    ]);
+    assertEquals(serverOutcome.code, 1);
+  },
+);
 
-Deno.test("TLS take-turns client and plain server each say the other side's TLS is off, in one line", async () => {
-  await using certificate = await TestCertificate.create();
-  const { server, port } = await startTurnsServer([]);
-  await using _server = server;
-  const client = runChatlab("client.ts", [
-    "--port",
-    String(port),
-    "--tls",
-    "--ca",
-    certificate.certFile,
-  ], { permissions: [`--allow-read=${certificate.dir}`] });
-  const clientOutcome = await finished(client);
-  assertEquals(clientOutcome.stderr, [
-    `error: The connection to 127.0.0.1:${port} closed during the TLS handshake: is the server using TLS (--tls-cert)?`,
-  ]);
-  assertEquals(clientOutcome.code, 1);
-  const serverOutcome = await finished(server);
-  assertEquals(serverOutcome.stderr, [
-    "error: The other side is using TLS and this side is not: add --tls to the client, or drop --tls-cert from the server",
-  ]);
-  assertEquals(serverOutcome.code, 1);
-});
+testNeeding(
+  NEEDS_OPENSSL,
+  "TLS take-turns client and plain server each say the other side's TLS is off, in one line",
+  async () => {
+    await using certificate = await TestCertificate.create();
+    const { server, port } = await startTurnsServer([]);
+    await using _server = server;
+    const client = runChatlab("client.ts", [
+      "--port",
+      String(port),
+      "--tls",
+      "--ca",
+      certificate.certFile,
+    ], { permissions: [`--allow-read=${certificate.dir}`] });
+    const clientOutcome = await finished(client);
+    assertEquals(clientOutcome.stderr, [
+      `error: The connection to 127.0.0.1:${port} closed during the TLS handshake: is the server using TLS (--tls-cert)?`,
+    ]);
+    assertEquals(clientOutcome.code, 1);
+    const serverOutcome = await finished(server);
+    assertEquals(serverOutcome.stderr, [
+      "error: The other side is using TLS and this side is not: add --tls to the client, or drop --tls-cert from the server",
+    ]);
+    assertEquals(serverOutcome.code, 1);
+  },
+);

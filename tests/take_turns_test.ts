@@ -16,6 +16,8 @@ import {
   startServer,
   withTimeout,
 } from "./support/process.ts";
+import { testNeeding } from "./support/requires.ts";
+import { NEEDS_PYTHON3 } from "./support/programs.ts";
 
 const CLOSED = "The other side closed the connection.";
 const CONNECTED = /^Connected to 127\.0\.0\.1:\d+\./;
@@ -237,52 +239,64 @@ Deno.test("server exits 0 on Ctrl+C while waiting for a client to connect", asyn
   assertEquals(listener.addr.port, port);
 });
 
-Deno.test("client reports a reset from the other side as the close while waiting for a reply", async () => {
-  const { peer, port } = await startResettingServer();
-  await using _peer = peer;
-  await using client = runScript("client.ts", ["--port", String(port)]);
-  await client.stdout.waitFor(CONNECTED);
-  await client.writeLines("hello");
-  await peer.writeLines("read");
-  await peer.stdout.waitFor(exactLine("Got: hello"));
-  await peer.writeLines("reset");
-  await peer.stdout.waitFor(exactLine("Reset"));
+testNeeding(
+  NEEDS_PYTHON3,
+  "client reports a reset from the other side as the close while waiting for a reply",
+  async () => {
+    const { peer, port } = await startResettingServer();
+    await using _peer = peer;
+    await using client = runScript("client.ts", ["--port", String(port)]);
+    await client.stdout.waitFor(CONNECTED);
+    await client.writeLines("hello");
+    await peer.writeLines("read");
+    await peer.stdout.waitFor(exactLine("Got: hello"));
+    await peer.writeLines("reset");
+    await peer.stdout.waitFor(exactLine("Reset"));
 
-  await client.stdout.waitFor(exactLine(CLOSED));
-  const status = await client.finish();
-  assertEquals(client.stderr.lines, []);
-  assertEquals(status.code, 0);
-});
+    await client.stdout.waitFor(exactLine(CLOSED));
+    const status = await client.finish();
+    assertEquals(client.stderr.lines, []);
+    assertEquals(status.code, 0);
+  },
+);
 
-Deno.test("client reports a reset from the other side as the close when it next speaks", async () => {
-  const { peer, port } = await startResettingServer();
-  await using _peer = peer;
-  await using client = runScript("client.ts", ["--port", String(port)]);
-  await client.stdout.waitFor(CONNECTED);
-  await peer.writeLines("reset");
-  await peer.stdout.waitFor(exactLine("Reset"));
+testNeeding(
+  NEEDS_PYTHON3,
+  "client reports a reset from the other side as the close when it next speaks",
+  async () => {
+    const { peer, port } = await startResettingServer();
+    await using _peer = peer;
+    await using client = runScript("client.ts", ["--port", String(port)]);
+    await client.stdout.waitFor(CONNECTED);
+    await peer.writeLines("reset");
+    await peer.stdout.waitFor(exactLine("Reset"));
 
-  await client.writeLines("hello?");
-  await client.stdout.waitFor(exactLine(CLOSED));
-  const status = await client.finish();
-  assertEquals(client.stderr.lines, []);
-  assertEquals(status.code, 0);
-});
+    await client.writeLines("hello?");
+    await client.stdout.waitFor(exactLine(CLOSED));
+    const status = await client.finish();
+    assertEquals(client.stderr.lines, []);
+    assertEquals(status.code, 0);
+  },
+);
 
-Deno.test("server reports a reset from its client as the close", async () => {
-  const { server, port } = await startServer();
-  await using _server = server;
-  await using peer = startResettingClient(port);
-  await server.stdout.waitFor(CONNECTED);
-  await peer.stdout.waitFor(exactLine("Connected"));
-  await peer.writeLines("reset");
-  await peer.stdout.waitFor(exactLine("Reset"));
+testNeeding(
+  NEEDS_PYTHON3,
+  "server reports a reset from its client as the close",
+  async () => {
+    const { server, port } = await startServer();
+    await using _server = server;
+    await using peer = startResettingClient(port);
+    await server.stdout.waitFor(CONNECTED);
+    await peer.stdout.waitFor(exactLine("Connected"));
+    await peer.writeLines("reset");
+    await peer.stdout.waitFor(exactLine("Reset"));
 
-  await server.stdout.waitFor(exactLine(CLOSED));
-  const status = await server.finish();
-  assertEquals(server.stderr.lines, []);
-  assertEquals(status.code, 0);
-});
+    await server.stdout.waitFor(exactLine(CLOSED));
+    const status = await server.finish();
+    assertEquals(server.stderr.lines, []);
+    assertEquals(status.code, 0);
+  },
+);
 
 /** Sends Ctrl+C (SIGINT) with stdin still open, and waits for the exit. */
 async function interrupt(process: RunningProcess): Promise<Deno.CommandStatus> {

@@ -1,9 +1,7 @@
 import { assertEquals, assertOk } from "./support/assert.ts";
 import { RunningProcess, startServer, WAIT_MS } from "./support/process.ts";
-
-const HAS_TMUX =
-  new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
-    .outputSync().success;
+import { testNeeding } from "./support/requires.ts";
+import { NEEDS_TMUX } from "./support/programs.ts";
 
 /** Runs tmux with `args` and returns its stdout. */
 async function tmux(...args: string[]): Promise<string> {
@@ -29,11 +27,10 @@ async function waitForScreen(
   }
 }
 
-Deno.test({
-  name:
-    "chat client in a terminal prints incoming lines above the half-typed input",
-  ignore: !HAS_TMUX,
-  async fn() {
+testNeeding(
+  NEEDS_TMUX,
+  "chat client in a terminal prints incoming lines above the half-typed input",
+  async () => {
     const { server, port } = await startServer(["--mode", "chat"]);
     await using _server: RunningProcess = server;
     const session = `chatlab-test-${Deno.pid}`;
@@ -82,4 +79,4 @@ Deno.test({
       await tmux("kill-session", "-t", session).catch(() => {});
     }
   },
-});
+);

@@ -51,6 +51,8 @@ export async function takeTurns(
   const chat = new Turns(conn, maxLineBytes);
   let myTurn = options.speakFirst;
   let sentAnything = false;
+  /** Answers the other side sent before our message of the same round. */
+  let answersAhead = 0;
   while (true) {
     if (myTurn) {
       const got = await chat.typedOrHeard();
@@ -67,6 +69,7 @@ export async function takeTurns(
           return await chat.asRoom();
         }
         chat.printReceived(got.frame);
+        answersAhead++;
         continue;
       }
       const sent = await chat.send(got.frame);
@@ -74,6 +77,12 @@ export async function takeTurns(
       if (sent === "too long") continue;
       if (sent !== "sent") return sent;
       sentAnything = true;
+      // Its answer to this message is already shown: our turn again, not a
+      // wait for an answer that came early.
+      if (answersAhead > 0) {
+        answersAhead--;
+        continue;
+      }
     } else {
       const frame = await chat.heard();
       if (frame === null) return "peer closed";
@@ -186,7 +195,11 @@ class Turns {
         if (sent === "peer closed") return;
       }
     })();
-    typing.catch(() => {}); // ends by itself when the connection goes away
+    // Typing ends by itself when the connection goes away; anything else
+    // is a bug, and should be seen.
+    typing.catch((error) => {
+      if (!isPeerGone(error)) throw error;
+    });
     for (let frame; (frame = await roomLines.readFrame()) !== null;) {
       if (frame.kind === "oversize") continue;
       if (frame.text.startsWith("*** Disconnected:")) disconnected = true;

@@ -11,9 +11,9 @@ import { within } from "./within.ts";
 export const READ_SIZE = 1024;
 
 /**
- * How long a reader waits for the rest of a message that came without `\n`
- * before taking it as whole. The lesson's Python programs never send `\n`:
- * each `send()` is one message, and then they wait for our answer.
+ * How long a reader waits for the rest of a message without `\n` when more of
+ * it may follow (see {@linkcode LineReader.readMessage}) before taking what
+ * came as whole.
  */
 export const UNTERMINATED_MESSAGE_WAIT_MS = 250;
 
@@ -43,8 +43,8 @@ export interface LineReaderOptions {
 /** Options for {@linkcode LineReader.readMessage}. */
 export interface ReadMessageOptions {
   /**
-   * After this many quiet milliseconds, bytes without a line end count as a
-   * whole message (the lesson's unterminated style).
+   * When more of a message without a line end may follow, how many quiet
+   * milliseconds end it.
    *
    * @default {250}
    */
@@ -60,6 +60,12 @@ export class LineReader {
   #pendingRead: Promise<number | null> | null = null;
   #ended = false;
   #checkForTls: boolean;
+  /** The peer has ended a line with `\n`: it is no lesson program. */
+  #peerEndsLines = false;
+  /** The bytes without `\n` began in, or came after, a read that filled the buffer. */
+  #pendingFilledARead = false;
+  /** A message was just taken without its `\n`: a `\n` next ends it. */
+  #tookUnterminated = false;
 
   /** Reads from `source`. */
   constructor(source: ByteSource, options: LineReaderOptions = {}) {
@@ -83,29 +89,64 @@ export class LineReader {
   }
 
   /**
-   * The next message in take-turns mode: a `\n`-terminated line, or bytes
-   * without `\n` after which the peer went quiet (see
-   * {@linkcode UNTERMINATED_MESSAGE_WAIT_MS}).
+   * The next message in take-turns mode. A `\n` ends a message. Bytes
+   * without `\n` at the end of a read are a whole message, as one
+   * `recv(1024)` is to the lesson's programs, unless more of it may follow:
+   * the read filled the whole 1024-byte buffer (this message did, at any
+   * read), or the peer has ended a line with `\n` before (it sends lines,
+   * and this one is not finished). Then it is joined with what comes until a
+   * `\n`, or until the peer is quiet for
+   * {@linkcode UNTERMINATED_MESSAGE_WAIT_MS}. A `\n` that comes first after
+   * a message taken without one is that message's end, not an empty message.
    */
   async readMessage(options: ReadMessageOptions = {}): Promise<Frame | null> {
     const waitMs = options.unterminatedWaitMs ?? UNTERMINATED_MESSAGE_WAIT_MS;
     while (this.#frames.length === 0) {
       if (this.#ended) return null;
-      const read = this.#read();
       if (this.#splitter.bytesWithoutLineEnd === 0) {
-        await this.#readOnce(read);
+        await this.#readOnce(this.#read());
         continue;
       }
-      // A read that fails counts as settled: #readOnce reports it.
-      const settled = read.then(() => true, () => true);
-      if (await within(settled, waitMs)) {
-        await this.#readOnce(read);
-        continue;
+      if (this.#moreMayFollow()) {
+        const read = this.#read();
+        // A read that fails counts as settled: #readOnce reports it.
+        const settled = read.then(() => true, () => true);
+        if (await within(settled, waitMs)) {
+          await this.#readOnce(read);
+          continue;
+        }
       }
-      const frame = this.#splitter.flush();
-      if (frame) this.#frames.push(frame);
+      this.#takeUnterminated();
     }
     return this.#frames.shift()!;
+  }
+
+  /** Whether bytes without `\n` may be only the start of their message. */
+  #moreMayFollow(): boolean {
+    return this.#pendingFilledARead || this.#peerEndsLines;
+  }
+
+  /** Takes the bytes without `\n` as one whole message. */
+  #takeUnterminated(): void {
+    const frame = this.#splitter.flush();
+    this.#pendingFilledARead = false;
+    if (frame === null) return;
+    this.#frames.push(frame);
+    this.#tookUnterminated = true;
+  }
+
+  /**
+   * Starts reading now, without waiting: bytes that arrive meanwhile are read
+   * as they come, and the next {@linkcode readFrame} or
+   * {@linkcode readMessage} takes them. Take-turns mode calls this while it is
+   * this side's turn, so a message the peer sent early (the lesson's programs
+   * both speak first) is read apart from the one it sends after our answer.
+   */
+  prefetch(): void {
+    if (this.#ended) return;
+    // Marked as handled: the error, if any, still reaches the next reader of
+    // this read; if nobody reads again (we hung up), it does not matter.
+    this.#read().catch(() => null);
   }
 
   /** One outstanding read at a time; a read that outlives a wait is reused. */
@@ -123,7 +164,7 @@ export class LineReader {
       if (last) this.#frames.push(last);
       return;
     }
-    const chunk = this.#buffer.subarray(0, count);
+    let chunk = this.#buffer.subarray(0, count);
     if (this.#checkForTls && count > 0) {
       this.#checkForTls = false;
       if (isTlsRecord(chunk)) {
@@ -132,9 +173,31 @@ export class LineReader {
         );
       }
     }
-    this.#frames.push(...this.#splitter.push(chunk));
+    if (this.#tookUnterminated && count > 0) {
+      this.#tookUnterminated = false;
+      const lineEnd = lineEndLength(chunk);
+      // The peer ends its lines after all, in a write of their own.
+      if (lineEnd > 0) this.#peerEndsLines = true;
+      chunk = chunk.subarray(lineEnd);
+    }
+    const frames = this.#splitter.push(chunk);
+    if (frames.length > 0) this.#peerEndsLines = true;
+    const pending = this.#splitter.bytesWithoutLineEnd > 0;
+    this.#pendingFilledARead = pending &&
+      (count === this.#buffer.length ||
+        (this.#pendingFilledARead && frames.length === 0));
+    this.#frames.push(...frames);
   }
 }
+
+/** How many bytes `chunk` starts with that end a line: 1 for `\n`, 2 for `\r\n`, else 0. */
+function lineEndLength(chunk: Uint8Array): number {
+  if (chunk[0] === LF) return 1;
+  return chunk[0] === CR && chunk[1] === LF ? 2 : 0;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
 
 /** TLS record types a peer opens with: a handshake (ClientHello) or an alert. */
 const TLS_HANDSHAKE = 0x16;

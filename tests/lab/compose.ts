@@ -271,3 +271,36 @@ function parseJsonOrNull(text: string): unknown {
     return null;
   }
 }
+
+/** Who hears what in a take-turns chat, and who hangs up (runs out of lines first). */
+export interface TakeTurnsTranscript {
+  /** What the side that speaks first receives. */
+  firstHears: string[];
+  /** What the other side receives. */
+  secondHears: string[];
+  /** Which side hangs up. */
+  hangsUp: "first" | "second";
+}
+
+/** Plays a take-turns chat on paper: the first side speaks, then the second, and so on. */
+export function takeTurnsTranscript(
+  first: string[],
+  second: string[],
+): TakeTurnsTranscript {
+  for (let turn = 0;; turn++) {
+    if (turn >= first.length) {
+      return {
+        firstHears: second.slice(0, turn),
+        secondHears: first.slice(0, turn),
+        hangsUp: "first",
+      };
+    }
+    if (turn >= second.length) {
+      return {
+        firstHears: second.slice(0, turn),
+        secondHears: first.slice(0, turn + 1),
+        hangsUp: "second",
+      };
+    }
+  }
+}

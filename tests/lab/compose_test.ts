@@ -135,7 +135,11 @@ Deno.test("Dockerfile uses CI's Deno, caches the scripts, runs as deno without -
   assertEquals(user, "USER deno");
   const cmd = instructions.findLast((line) => line.startsWith("CMD "));
   assertOk(cmd, "no CMD");
-  assertMatch(cmd, /"--allow-net"/);
+  // The permissions of `deno task server`, no more.
+  assertMatch(
+    cmd,
+    /"--allow-net", "--allow-env=CHATLAB_PASSWORD", "server\.ts"/,
+  );
   assertOk(
     !/"(-A|--allow-all)"/.test(dockerfile),
     "the Dockerfile grants every permission",

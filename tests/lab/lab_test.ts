@@ -10,7 +10,12 @@
 
 import { assertEquals, assertMatch, assertOk } from "../support/assert.ts";
 import type { RunningProcess } from "../support/process.ts";
-import { type LabPlan, readLabPlan, withOption } from "./compose.ts";
+import {
+  type LabPlan,
+  readLabPlan,
+  takeTurnsTranscript,
+  withOption,
+} from "./compose.ts";
 import { CLIENT_ADDRESS, LabNetwork, labSkipReason } from "./netns.ts";
 
 const GOODBYE = "The other side closed the connection.";
@@ -36,39 +41,6 @@ function labTest(
       await fn(await readLabPlan());
     },
   });
-}
-
-/** Who hears what in a take-turns chat, and who hangs up (runs out of lines first). */
-interface TakeTurnsTranscript {
-  /** What the side that speaks first receives. */
-  firstHears: string[];
-  /** What the other side receives. */
-  secondHears: string[];
-  /** Which side hangs up. */
-  hangsUp: "first" | "second";
-}
-
-/** Plays a take-turns chat on paper: the first side speaks, then the second, and so on. */
-function takeTurnsTranscript(
-  first: string[],
-  second: string[],
-): TakeTurnsTranscript {
-  for (let turn = 0;; turn++) {
-    if (turn >= first.length) {
-      return {
-        firstHears: second.slice(0, turn),
-        secondHears: first.slice(0, turn),
-        hangsUp: "first",
-      };
-    }
-    if (turn >= second.length) {
-      return {
-        firstHears: second.slice(0, turn),
-        secondHears: first.slice(0, turn + 1),
-        hangsUp: "second",
-      };
-    }
-  }
 }
 
 function receivedLines(process: RunningProcess): string[] {

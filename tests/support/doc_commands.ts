@@ -15,20 +15,17 @@ import { codeBlocks, readDoc, shellCommands } from "./docs.ts";
  */
 export const DOCKER_COMMANDS: readonly string[] = [
   "docker compose up --build --abort-on-container-exit",
-  "docker compose up --build --abort-on-container-failure",
   "docker compose build",
   "docker compose down",
   "docker compose run --rm --use-aliases server deno run --allow-net server.ts --host 0.0.0.0",
   "docker compose run --rm --no-deps client deno run --allow-net client.ts --host server",
-  "docker compose run -d --use-aliases --name chatlab-server server deno run --allow-net server.ts --host 0.0.0.0",
-  "docker attach chatlab-server   # type here; Ctrl+P then Ctrl+Q detaches and leaves it running",
   "docker compose run --rm --use-aliases server deno run --allow-net --allow-env=CHATLAB_PASSWORD server.ts --room --host 0.0.0.0 --name teacher",
   "docker compose run --rm --no-deps client deno run --allow-net client.ts --host server --name alice",
   "docker compose run --rm --no-deps client deno run --allow-net client.ts --host server --name bob",
   "docker build -t chatlab .",
   "docker run --rm -it -p 5555:5555 chatlab",
   // The Dockerfile's CMD: what `docker run chatlab` runs.
-  "deno run --allow-net server.ts --host 0.0.0.0",
+  "deno run --allow-net --allow-env=CHATLAB_PASSWORD server.ts --host 0.0.0.0",
 ];
 
 /** The Markdown files whose commands are collected. */
@@ -58,6 +55,14 @@ const MENTIONS = new Set([
   "docker-compose",
   "deno run",
   "deno task",
+  "docker",
+  "docker build",
+  "docker run",
+  "docker import",
+  "docker compose ...",
+  "docker-compose ...",
+  "openssl s_client",
+  "bash .ci/run",
   "docker compose run",
 ]);
 

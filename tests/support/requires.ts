@@ -13,7 +13,6 @@ export const IN_CI: boolean = Deno.env.get("CI") === "true";
 /** A requirement of a test: `null` when met, else why not and how to fix it. */
 export type Missing = string | null;
 
-const announced = new Set<string>();
 const programCache = new Map<string, boolean>();
 
 /** Whether `program` can be found on `PATH` (looked up once per run). */
@@ -51,8 +50,9 @@ export type NeedingOptions = Omit<
 
 /**
  * Defines a test that needs `missing` to be `null`. Outside CI a missing
- * requirement skips it (one line on stderr, once per reason); in CI the test
- * runs and fails at once with the reason.
+ * requirement skips it, and the reason is part of the skipped test's one
+ * line (`NAME (skipped: REASON) ... ignored`); in CI the test runs and fails
+ * at once with the reason.
  */
 export function testNeeding(
   missing: Missing,
@@ -61,13 +61,12 @@ export function testNeeding(
   options: NeedingOptions = {},
 ): void {
   const skip = missing !== null && !IN_CI;
-  if (skip && !announced.has(missing)) {
-    announced.add(missing);
-    console.error(`skipping tests: ${missing}`);
-  }
   Deno.test({
     ...options,
-    name,
+    // Deno runs each test file in its own isolate, and a line printed while a
+    // file loads shows up as the previous file's output: the reason goes in
+    // the very line that says the test was skipped.
+    name: skip ? `${name} (skipped: ${missing})` : name,
     ignore: skip,
     fn: missing === null ? fn : () => {
       throw new Error(`Cannot run in CI: ${missing}`);
