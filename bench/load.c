@@ -461,12 +461,31 @@ static bool prefix_names(const char *line, size_t length, int sender) {
          line[length - 2] == '>' && line[length - 1] == ' ';
 }
 
+/* Eight ASCII digits at once (the SWAR tricks of simdjson's number parser):
+ * -1 unless all eight are digits; adds their sum to `digit_sum`. */
+static long read_eight_digits(const char *at) {
+  uint64_t x;
+  memcpy(&x, at, 8);
+  if ((((x & 0xF0F0F0F0F0F0F0F0ull) |
+        (((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) !=
+       0x3333333333333333ull))
+    return -1;
+  uint64_t digits = x & 0x0F0F0F0F0F0F0F0Full;
+  digit_sum += (int)((digits * 0x0101010101010101ull) >> 56);
+  x = (digits * 2561) >> 8;
+  x = ((x & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+  return (long)(((x & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32);
+}
+
 static bool is_payload_valid(const char *p, int *sender_out, long *seq_out,
                              uint64_t *sent_out) {
   digit_sum = 0;
   long sender = read_digits(p + SENDER_AT, SENDER_DIGITS);
-  long seq = read_digits(p + SEQ_AT, SEQ_DIGITS);
-  long sent = read_digits(p + TIME_AT, TIME_DIGITS);
+  long seq = read_eight_digits(p + SEQ_AT);
+  long sent_high = read_digits(p + TIME_AT, TIME_DIGITS - 8);
+  long sent_low = read_eight_digits(p + TIME_AT + TIME_DIGITS - 8);
+  long sent = sent_high < 0 || sent_low < 0 ? -1
+                                            : sent_high * 100000000 + sent_low;
   if (sender < 0 || seq < 0 || sent < 0 || sender >= sender_count ||
       seq >= line_count || p[SEQ_AT - 1] != ' ' || p[TIME_AT - 1] != ' ' ||
       p[FILLER_AT - 1] != ' ' || p[CHECK_AT] != '0' + digit_sum % 10 ||
@@ -506,7 +525,8 @@ static void on_line(Client *client, const char *line, size_t length,
       }
       if (!counted(client)) return;
       size_t prefix_length = length - PAYLOAD_BYTES;
-      if (memmem(line, prefix_length, "#L", 2) != NULL) {
+      if (prefix_length > 0 && memchr(line, '#', prefix_length) != NULL &&
+          memmem(line, prefix_length, "#L", 2) != NULL) {
         counts.merged++;
         return;
       }

@@ -57,9 +57,9 @@ Options:
 
 /** A failed repeat is tried again this many more times (ncat sometimes dies joining). */
 const RETRIES = 2;
-/** The longest a generator may run before it is killed. */
-const GENERATOR_LIMIT_MS = 180_000;
-/** The generator's own limit on a run, inside the one above. */
+/** How much longer than its own limit a generator may run before it is killed. */
+const GENERATOR_GRACE_MS = 60_000;
+/** The generator's own limit on a run, unless the scenario sets one. */
 const RUN_LIMIT_MS = 120_000;
 const SERVER_CORE = 0;
 const GENERATOR_CORE = 1;
@@ -138,7 +138,8 @@ async function main(): Promise<void> {
     const byTarget: Partial<Record<TargetName, LoadOutcome[]>> = {};
     results.load[scenario.id] = byTarget;
     // Targets take turns within each repeat, so drift hits them alike.
-    for (let repeat = 1; repeat <= repeats; repeat++) {
+    const times = Math.min(repeats, scenario.repeats ?? repeats);
+    for (let repeat = 1; repeat <= times; repeat++) {
       for (const name of available) {
         if (scenario.targets && !scenario.targets.includes(name)) continue;
         const outcome = await runWithRetries(
@@ -242,9 +243,11 @@ async function runOnce(
     ...context.generator.args,
     ...loadArgs(scenario, target.name, port, running.pid),
     "--time-limit-ms",
-    String(RUN_LIMIT_MS),
+    String(scenario.timeLimitMs ?? RUN_LIMIT_MS),
   ], { core: context.pinned ? GENERATOR_CORE : null });
-  const status = await generator.finish(GENERATOR_LIMIT_MS);
+  const status = await generator.finish(
+    (scenario.timeLimitMs ?? RUN_LIMIT_MS) + GENERATOR_GRACE_MS,
+  );
   const json = generator.stdout.lines.findLast((line) => line.startsWith("{"));
   if (!status.success || json === undefined) {
     throw new Error(
