@@ -417,15 +417,15 @@ static void queue_payloads(Client *sender, int count) {
 
 /* ---- checking lines ---------------------------------------------------- */
 
-static int digit_sum;
-
-static long read_digits(const char *at, int width) {
+/* Reads `width` decimal digits; -1 if any byte is not a digit. Adds their
+ * sum to `*sum`. */
+static inline long read_digits(const char *at, int width, unsigned *sum) {
   long value = 0;
   for (int i = 0; i < width; i++) {
     unsigned digit = (unsigned char)at[i] - '0';
     if (digit > 9) return -1;
     value = value * 10 + digit;
-    digit_sum += digit;
+    *sum += digit;
   }
   return value;
 }
@@ -462,8 +462,8 @@ static bool prefix_names(const char *line, size_t length, int sender) {
 }
 
 /* Eight ASCII digits at once (the SWAR tricks of simdjson's number parser):
- * -1 unless all eight are digits; adds their sum to `digit_sum`. */
-static long read_eight_digits(const char *at) {
+ * -1 unless all eight are digits; adds their sum to `*sum`. */
+static inline long read_eight_digits(const char *at, unsigned *sum) {
   uint64_t x;
   memcpy(&x, at, 8);
   if ((((x & 0xF0F0F0F0F0F0F0F0ull) |
@@ -471,7 +471,7 @@ static long read_eight_digits(const char *at) {
        0x3333333333333333ull))
     return -1;
   uint64_t digits = x & 0x0F0F0F0F0F0F0F0Full;
-  digit_sum += (int)((digits * 0x0101010101010101ull) >> 56);
+  *sum += (unsigned)((digits * 0x0101010101010101ull) >> 56);
   x = (digits * 2561) >> 8;
   x = ((x & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
   return (long)(((x & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32);
@@ -479,16 +479,16 @@ static long read_eight_digits(const char *at) {
 
 static bool is_payload_valid(const char *p, int *sender_out, long *seq_out,
                              uint64_t *sent_out) {
-  digit_sum = 0;
-  long sender = read_digits(p + SENDER_AT, SENDER_DIGITS);
-  long seq = read_eight_digits(p + SEQ_AT);
-  long sent_high = read_digits(p + TIME_AT, TIME_DIGITS - 8);
-  long sent_low = read_eight_digits(p + TIME_AT + TIME_DIGITS - 8);
+  unsigned digit_sum = 0;
+  long sender = read_digits(p + SENDER_AT, SENDER_DIGITS, &digit_sum);
+  long seq = read_eight_digits(p + SEQ_AT, &digit_sum);
+  long sent_high = read_digits(p + TIME_AT, TIME_DIGITS - 8, &digit_sum);
+  long sent_low = read_eight_digits(p + TIME_AT + TIME_DIGITS - 8, &digit_sum);
   long sent = sent_high < 0 || sent_low < 0 ? -1
                                             : sent_high * 100000000 + sent_low;
   if (sender < 0 || seq < 0 || sent < 0 || sender >= sender_count ||
       seq >= line_count || p[SEQ_AT - 1] != ' ' || p[TIME_AT - 1] != ' ' ||
-      p[FILLER_AT - 1] != ' ' || p[CHECK_AT] != '0' + digit_sum % 10 ||
+      p[FILLER_AT - 1] != ' ' || (unsigned char)p[CHECK_AT] != '0' + digit_sum % 10 ||
       p[CHECK_AT + 1] != '.' || memcmp(p + FILLER_AT, FILLER, FILLER_LEN) != 0)
     return false;
   *sender_out = sender;

@@ -16,7 +16,9 @@ import { parseArgs } from "node:util";
 import {
   firstLineOf,
   freePort,
+  GENERATOR_CORE,
   ROOT,
+  SERVER_CORE,
   Spawned,
   waitForListener,
 } from "./processes.ts";
@@ -61,8 +63,6 @@ const RETRIES = 2;
 const GENERATOR_GRACE_MS = 60_000;
 /** The generator's own limit on a run, unless the scenario sets one. */
 const RUN_LIMIT_MS = 120_000;
-const SERVER_CORE = 0;
-const GENERATOR_CORE = 1;
 const RESULTS_DIR = "bench/results";
 
 interface RunContext {
