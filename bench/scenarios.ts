@@ -24,6 +24,12 @@ export interface Scenario {
   senders: number;
   /** Lines each sender sends (0: join, then stay idle). */
   lines: number;
+  /**
+   * Fewer lines for these targets: a server that relays a hundred times
+   * slower than ncat would take minutes over the lines that give ncat a
+   * second. Deliveries/s is a rate, so the figures still compare.
+   */
+  linesFor?: Partial<Record<TargetName, number>>;
   /** Lines per second per sender; 0 floods. */
   rate: number;
   /** The last `stall` clients: never read (`pause`), or read but are not counted (`read`). */
@@ -75,12 +81,19 @@ export function scenarios(quick: boolean): Scenario[] {
   const stallLines = q(20_000, 300);
   return [
     flood(2, 1, q(300_000, 2000)),
-    // 30 M deliveries: long enough to measure a server doing 20 M/s.
-    flood(q(100, 20), q(10, 4), q(30_000, 100)),
+    // 30 M deliveries: long enough to measure a server doing 20 M/s; the
+    // baselines (0.1–0.6 M/s) get a tenth, still several seconds.
+    {
+      ...flood(q(100, 20), q(10, 4), q(30_000, 100)),
+      linesFor: quick ? undefined : { node: 3000, python: 3000 },
+    },
     // 300 lines each: 30 M deliveries, over a second even for ncat, and
     // 2.1 MB for every receiver, far more than chatlab's 256 KiB queue per
     // client: a receiver that fell behind would be dropped and counted.
-    flood(q(1000, 50), q(100, 5), q(300, 20)),
+    {
+      ...flood(q(1000, 50), q(100, 5), q(300, 20)),
+      linesFor: quick ? undefined : { node: 60, python: 30 },
+    },
     {
       ...base,
       id: "light",
@@ -128,6 +141,11 @@ export function scenarios(quick: boolean): Scenario[] {
   ];
 }
 
+/** How many lines each sender sends in `scenario` against `target`. */
+export function linesOf(scenario: Scenario, target: string): number {
+  return scenario.linesFor?.[target as TargetName] ?? scenario.lines;
+}
+
 /** The generator's arguments for `scenario` against a server on `port`. */
 export function loadArgs(
   scenario: Scenario,
@@ -145,7 +163,7 @@ export function loadArgs(
     "--senders",
     String(scenario.senders),
     "--lines",
-    String(scenario.lines),
+    String(linesOf(scenario, target)),
     "--rate",
     String(scenario.rate),
     "--stall",
