@@ -1,34 +1,78 @@
 /**
- * The benchmark harness works: its load generator notices every kind of bad
- * line, and a `--quick` run against the Node baseline loses nothing. No
- * speed is asserted anywhere.
+ * The benchmark harness works: its load generator (`bench/load.c`) counts
+ * every kind of fault a relay can make as exactly that kind, and a `--quick`
+ * run against the Node baseline loses nothing. No speed is asserted.
  *
  * @module
  */
 
 import { assertEquals, assertOk } from "../tests/support/assert.ts";
+import {
+  firstMissing,
+  needProgram,
+  testNeeding,
+} from "../tests/support/requires.ts";
+import { buildGenerator } from "./generator.ts";
 import { Spawned } from "./processes.ts";
 import type { BenchResults } from "./results.ts";
-import { firstMissing, testNeeding } from "../tests/support/requires.ts";
-import { NEEDS_NODE, NEEDS_PYTHON3 } from "../tests/support/programs.ts";
 
 const LOOPBACK = "127.0.0.1";
 const LINES = 50;
+/** The payload line a fault hits (0-based, of the one sender's lines). */
+const HIT = 5;
 const encoder = new TextEncoder();
+
+/** Where the fields start inside a 64-byte payload (see bench/load.c). */
+const SENDER_AT = 2;
+const SEQ_AT = 8;
+const TIME_AT = 17;
+const FILLER_AT = 30;
+const CHECK_AT = 62;
+
+/** What a relay sends for one payload line: to the others, and back to its sender. */
+interface Relayed {
+  others: string;
+  sender?: string;
+}
+
+/**
+ * A fault: given the sender's name, a payload line and its index, what the
+ * relay sends instead (`null`: hold the line; the next call gets it back as
+ * `held`).
+ */
+type Fault = (
+  name: string,
+  line: string,
+  index: number,
+  held: string | null,
+) => Relayed | null;
+
+/** `line` with the digit at `offset` changed to the next one. */
+function nextDigitAt(line: string, offset: number): string {
+  const digit = (Number(line[offset]) + 1) % 10;
+  return line.slice(0, offset) + digit + line.slice(offset + 1);
+}
+
+/** A fault that changes line {@linkcode HIT} with `change`, the rest relayed as they are. */
+function onHit(change: (name: string, line: string) => Relayed): Fault {
+  return (name, line, index) =>
+    index === HIT ? change(name, line) : { others: `<${name}> ${line}\n` };
+}
 
 /**
  * A room server that gets relaying wrong on purpose. Clients send their name
- * first and get `*** Hello`; each payload line (`#L...`) is relayed with a
- * fault chosen by its position: one dropped, one sent twice, two swapped,
- * one with a changed byte, one under another name.
+ * first and get `*** Hello`; payload lines (`#L...`) go through `fault`,
+ * anything else (the sync line) is relayed as it is.
  */
 class FaultyRelay implements AsyncDisposable {
   readonly listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
+  readonly #fault: Fault;
   readonly #conns = new Set<Deno.Conn>();
   readonly #served: Promise<void>;
   readonly #tasks: Promise<void>[] = [];
 
-  constructor() {
+  constructor(fault: Fault) {
+    this.#fault = fault;
     this.#served = this.#accept();
   }
 
@@ -61,27 +105,20 @@ class FaultyRelay implements AsyncDisposable {
           if (name === null) {
             name = line;
             await conn.write(encoder.encode(`*** Hello ${name}!\n`));
-            continue;
-          }
-          if (!line.startsWith("#L")) {
+          } else if (!line.startsWith("#L")) {
             await this.#relay(conn, `<${name}> ${line}\n`);
-            continue;
+          } else {
+            const out = this.#fault(name, line, payloads++, held);
+            held = out === null ? line : null;
+            if (out === null) continue;
+            await this.#relay(conn, out.others);
+            if (out.sender) await conn.write(encoder.encode(out.sender));
           }
-          const index = payloads++;
-          const out = `<${name}> ${line}\n`;
-          if (index === 5) continue; // lost
-          if (index === 7) await this.#relay(conn, out + out); // duplicated
-          else if (index === 10) held = out; // reordered: 10 after 11
-          else if (index === 11) await this.#relay(conn, out + held);
-          else if (index === 20) {
-            await this.#relay(conn, out.replace("abc", "abd")); // corrupted
-          } else if (index === 30) {
-            await this.#relay(conn, `<impostor> ${line}\n`); // misattributed
-          } else await this.#relay(conn, out);
         }
       }
-    } catch {
-      // The generator closed abruptly at the end: fine.
+    } catch (error) {
+      // The generator closes its sockets abruptly when it is done.
+      if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
     }
   }
 
@@ -101,16 +138,17 @@ class FaultyRelay implements AsyncDisposable {
       }
     }
     await this.#served.catch(() => {});
-    await Promise.all(this.#tasks);
+    await Promise.allSettled(this.#tasks);
   }
 }
 
-Deno.test("load generator counts lost, duplicated, reordered, corrupted and misattributed lines", async () => {
-  await using relay = new FaultyRelay();
-  await using generator = new Spawned(Deno.execPath(), [
-    "run",
-    `--allow-net=${LOOPBACK}`,
-    "bench/load.js",
+let built: Promise<string> | undefined;
+
+/** Runs the generator against a relay with `fault`: 2 clients, 1 sending. */
+async function countFaults(fault: Fault): Promise<Record<string, unknown>> {
+  const generator = await (built ??= buildGenerator());
+  await using relay = new FaultyRelay(fault);
+  await using run = new Spawned(generator, [
     "--target",
     "node",
     "--port",
@@ -124,34 +162,152 @@ Deno.test("load generator counts lost, duplicated, reordered, corrupted and misa
     "--quiet-ms",
     "500",
   ]);
-  const status = await generator.finish(30_000);
-  assertEquals(status.code, 0, generator.stderr.text);
-  const result = JSON.parse(generator.stdout.lines.at(-1)!);
-  assertEquals({
+  const status = await run.finish(30_000);
+  assertEquals(status.code, 0, run.stderr.text);
+  const result = JSON.parse(run.stdout.lines.at(-1)!);
+  return {
     expected: result.expected,
     delivered: result.delivered,
     lost: result.lost,
+    corrupted: result.corrupted,
+    split: result.split,
+    merged: result.merged,
+    echoed: result.echoed,
     duplicated: result.duplicated,
     reordered: result.reordered,
-    corrupted: result.corrupted,
     misattributed: result.misattributed,
     stopped: result.stopped,
-  }, {
+  };
+}
+
+/** The counts of a run where nothing went wrong, with `changes` applied. */
+function counts(changes: Record<string, number | string>) {
+  return {
     expected: LINES,
-    // One dropped, one corrupted: neither arrived whole.
-    delivered: LINES - 2,
-    lost: 2,
-    duplicated: 1,
-    reordered: 1,
-    corrupted: 1,
-    misattributed: 1,
-    stopped: "quiet",
-  });
-});
+    delivered: LINES,
+    lost: 0,
+    corrupted: 0,
+    split: 0,
+    merged: 0,
+    echoed: 0,
+    duplicated: 0,
+    reordered: 0,
+    misattributed: 0,
+    stopped: "complete",
+    ...changes,
+  };
+}
+
+/** A line that never arrives whole: it is lost too, and the run ends quiet. */
+const ONE_LOST = { delivered: LINES - 1, lost: 1, stopped: "quiet" };
+
+const needGcc = needProgram("gcc", "gcc");
+
+const FAULTS: [string, Fault, Record<string, number | string>][] = [
+  [
+    "a faithful relay",
+    onHit((name, line) => ({
+      others: `<${name}> ${line}\n`,
+    })),
+    {},
+  ],
+  ...([
+    ["sender", SENDER_AT + 4],
+    ["sequence", SEQ_AT + 7],
+    ["time", TIME_AT + 11],
+    ["check digit", CHECK_AT],
+  ] as const).map(([field, offset]): [
+    string,
+    Fault,
+    Record<string, number | string>,
+  ] => [
+    `a changed digit in the ${field} field`,
+    onHit((name, line) => ({
+      others: `<${name}> ${nextDigitAt(line, offset)}\n`,
+    })),
+    { ...ONE_LOST, corrupted: 1 },
+  ]),
+  [
+    "a changed filler byte",
+    onHit((name, line) => ({
+      others: `<${name}> ${line.slice(0, FILLER_AT)}X${
+        line.slice(FILLER_AT + 1)
+      }\n`,
+    })),
+    { ...ONE_LOST, corrupted: 1 },
+  ],
+  [
+    "a line split in two",
+    onHit((name, line) => ({
+      others: `<${name}> ${line.slice(0, 20)}\n${line.slice(20)}\n`,
+    })),
+    { ...ONE_LOST, split: 2 },
+  ],
+  [
+    "two lines merged into one",
+    (name, line, index, held) => {
+      if (index === HIT) return null;
+      if (index === HIT + 1) return { others: `<${name}> ${held}${line}\n` };
+      return { others: `<${name}> ${line}\n` };
+    },
+    { delivered: LINES - 2, lost: 2, merged: 1, stopped: "quiet" },
+  ],
+  [
+    "a line echoed to its sender",
+    onHit((name, line) => ({
+      others: `<${name}> ${line}\n`,
+      sender: `<${name}> ${line}\n`,
+    })),
+    { echoed: 1 },
+  ],
+  ["a dropped line", onHit(() => ({ others: "" })), ONE_LOST],
+  [
+    "a line sent twice",
+    onHit((name, line) => ({ others: `<${name}> ${line}\n`.repeat(2) })),
+    { duplicated: 1 },
+  ],
+  [
+    "a dropped line and another sent twice",
+    (name, line, index) => ({
+      others: index === HIT
+        ? ""
+        : `<${name}> ${line}\n`.repeat(index === HIT + 2 ? 2 : 1),
+    }),
+    { ...ONE_LOST, duplicated: 1 },
+  ],
+  [
+    "two lines swapped",
+    (name, line, index, held) => {
+      if (index === HIT) return null;
+      if (index === HIT + 1) {
+        return { others: `<${name}> ${line}\n<${name}> ${held}\n` };
+      }
+      return { others: `<${name}> ${line}\n` };
+    },
+    { reordered: 1 },
+  ],
+  [
+    "a line under another name",
+    onHit((_name, line) => ({ others: `<impostor> ${line}\n` })),
+    { misattributed: 1 },
+  ],
+];
+
+for (const [what, fault, changes] of FAULTS) {
+  testNeeding(
+    needGcc,
+    `load generator counts ${what} as ${
+      Object.keys(changes).filter((k) => k !== "stopped").join(", ") ||
+      "nothing wrong"
+    }`,
+    async () => {
+      assertEquals(await countFaults(fault), counts(changes));
+    },
+  );
+}
 
 testNeeding(
-  // The run times the lesson's Python pair too.
-  firstMissing(NEEDS_NODE, NEEDS_PYTHON3),
+  firstMissing(needGcc, needProgram("node", "nodejs")),
   "bench --quick against the Node baseline loses nothing",
   async () => {
     await using runner = new Spawned(Deno.execPath(), [
@@ -166,7 +322,7 @@ testNeeding(
       "node",
       "--json",
     ]);
-    const status = await runner.finish(120_000);
+    const status = await runner.finish(180_000);
     assertEquals(status.code, 0, runner.stderr.text);
     const results: BenchResults = JSON.parse(runner.stdout.lines.at(-1)!);
     assertEquals(results.targets, ["node"]);
@@ -177,11 +333,20 @@ testNeeding(
       assertOk(outcome.ok, `${scenario.id}: ${JSON.stringify(outcome)}`);
       const r = outcome.result;
       assertEquals(
-        [r.joinFailed, r.lost, r.duplicated, r.reordered, r.corrupted],
-        [0, 0, 0, 0, 0],
-        `${scenario.id}: nothing lost, duplicated, reordered or corrupted`,
+        [
+          r.joinFailed,
+          r.lost,
+          r.duplicated,
+          r.reordered,
+          r.corrupted,
+          r.split,
+          r.merged,
+          r.echoed,
+          r.misattributed,
+        ],
+        [0, 0, 0, 0, 0, 0, 0, 0, 0],
+        `${scenario.id}: nothing lost, duplicated, reordered, corrupted, split, merged, echoed or misattributed`,
       );
-      assertEquals(r.misattributed, 0, `${scenario.id}: every line attributed`);
       if (scenario.lines > 0) {
         assertEquals(r.delivered, r.expected, `${scenario.id}: all delivered`);
         assertOk(r.expected > 0, `${scenario.id}: expected some lines`);
@@ -189,8 +354,39 @@ testNeeding(
         assertEquals(typeof r.rssPerClientBytes, "number");
       }
     }
-    const turns = results.turns.lesson ?? [];
-    assertEquals(turns.length, 1, "the lesson's pair was timed once");
-    assertOk(!("error" in turns[0]), JSON.stringify(turns[0]));
+  },
+);
+
+const SAVED_RUN = "bench/results/latest.json";
+
+/** `null` when a full run's figures are saved next to the report. */
+function needSavedRun(): string | null {
+  try {
+    Deno.statSync(SAVED_RUN);
+    return null;
+  } catch {
+    return `no saved run in ${SAVED_RUN} (deno task bench writes it)`;
+  }
+}
+
+testNeeding(
+  needSavedRun(),
+  "BENCHMARKS.md re-renders from the saved JSON, table for table",
+  async () => {
+    await using render = new Spawned(Deno.execPath(), [
+      "task",
+      "--quiet",
+      "bench",
+      "--render",
+      SAVED_RUN,
+      "--out",
+      "-",
+    ]);
+    const status = await render.finish(60_000);
+    assertEquals(status.code, 0, render.stderr.text);
+    assertEquals(
+      render.stdout.text.trimEnd(),
+      (await Deno.readTextFile("BENCHMARKS.md")).trimEnd(),
+    );
   },
 );

@@ -13,6 +13,12 @@ export const ROOT: string = new URL("../", import.meta.url).pathname;
 /** The only address anything in the benchmark uses. */
 export const LOOPBACK = "127.0.0.1";
 
+/** The core the server under test is pinned to. */
+export const SERVER_CORE = 0;
+
+/** The core the load generator is pinned to. */
+export const GENERATOR_CORE = 1;
+
 /** The open-file limit asked for: a room of 1000 needs more than 1024. */
 export const OPEN_FILES = 65536;
 

@@ -6,23 +6,26 @@
 
 import type { Scenario } from "./scenarios.ts";
 import type { TargetName } from "./targets.ts";
-import type { TurnsPair, TurnsResult } from "./turns.ts";
 import type { ProfileEntry } from "./profile.ts";
 
-/** The JSON object `bench/load.js` prints (the fields the report uses). */
+/** The JSON object the generator (`bench/load.c`) prints (the fields the report uses). */
 export interface LoadResult {
   /** Deliveries the run should have made. */
   expected: number;
   /** Whole, valid lines received once each by a counted receiver. */
   delivered: number;
-  /** Expected deliveries that never arrived whole. */
+  /** Expected deliveries that never arrived whole, counted from each receiver's record. */
   lost: number;
   /** Lines received twice or more by the same receiver. */
   duplicated: number;
   /** Lines received after a later line of the same sender. */
   reordered: number;
-  /** Lines that are neither a whole payload nor a server notice. */
+  /** Whole payload lines with a wrong field, filler or check digit. */
   corrupted: number;
+  /** Lines that are neither a payload nor a notice: pieces of split lines. */
+  split: number;
+  /** Lines holding more than one payload (a relay lost a `\n`). */
+  merged: number;
   /** Payloads whose prefix does not name their sender. */
   misattributed: number;
   /** A sender's own lines sent back to it. */
@@ -84,8 +87,6 @@ export interface BenchResults {
   scenarios: Scenario[];
   /** Outcomes, by scenario id, then target. */
   load: Record<string, Partial<Record<TargetName, LoadOutcome[]>>>;
-  /** Take-turns timings, by pair. */
-  turns: Partial<Record<TurnsPair, (TurnsResult | { error: string })[]>>;
   /** Where chatlab's room spends its time under load, if profiled. */
   profiles: { scenario: string; top: ProfileEntry[]; file: string }[];
   /** How long the whole run took, s. */

@@ -2,7 +2,8 @@
 /**
  * `deno task bench`: runs the benchmark matrix against chatlab's room and
  * the peers (a Node baseline, a Python baseline, `ncat --chat`), each
- * started fresh for every repeat, and writes BENCHMARKS.md.
+ * started fresh for every repeat, and writes BENCHMARKS.md. The load
+ * generator is `bench/load.c`, built here with gcc (bench/generator.ts).
  *
  * Every process is bounded: the generator stops itself after a time limit,
  * the runner kills anything that outlives its own limit, and all of it runs
@@ -15,7 +16,9 @@ import { parseArgs } from "node:util";
 import {
   firstLineOf,
   freePort,
+  GENERATOR_CORE,
   ROOT,
+  SERVER_CORE,
   Spawned,
   waitForListener,
 } from "./processes.ts";
@@ -29,7 +32,7 @@ import {
   type TargetName,
   targets,
 } from "./targets.ts";
-import { timeTurns, type TurnsPair } from "./turns.ts";
+import { buildGenerator } from "./generator.ts";
 
 const HELP = `Usage: deno task bench [--quick] [options]
 
@@ -41,13 +44,12 @@ Options:
   --targets LIST      comma-separated, from ${
   TARGET_NAMES.join(",")
 } (default: all)
-  --scenarios LIST    only these scenario ids (flood-2:1, flood-100:10, ..., turns)
+  --scenarios LIST    only these scenario ids (flood-2:1, flood-100:10,
+                      flood-1000:100, light, idle-1000, idle-10000, stall-control, stall)
   --repeats N         repeats of each figure (default 3; 1 with --quick)
-  --turns N           take-turns exchanges per run (default 1000; 20 with --quick)
-  --out FILE          write the report here (default BENCHMARKS.md; none with --quick);
+  --out FILE          write the report here (default BENCHMARKS.md; none with
+                      --quick; - for stdout);
                       it must be a path the task may write
-  --generator RUNTIME node (default) or deno: what runs bench/load.js (under
-                      deno the server's CPU and memory cannot be read)
   --json              print the raw results as JSON on stdout
   --render FILE       measure nothing: write the report (--out) from the JSON
                       a run saved (bench/results/latest.json)
@@ -57,12 +59,10 @@ Options:
 
 /** A failed repeat is tried again this many more times (ncat sometimes dies joining). */
 const RETRIES = 2;
-/** The longest a generator may run before it is killed. */
-const GENERATOR_LIMIT_MS = 180_000;
-/** The generator's own limit on a run, inside the one above. */
+/** How much longer than its own limit a generator may run before it is killed. */
+const GENERATOR_GRACE_MS = 60_000;
+/** The generator's own limit on a run, unless the scenario sets one. */
 const RUN_LIMIT_MS = 120_000;
-const SERVER_CORE = 0;
-const GENERATOR_CORE = 1;
 const RESULTS_DIR = "bench/results";
 
 interface RunContext {
@@ -79,11 +79,9 @@ async function main(): Promise<void> {
       targets: { type: "string" },
       scenarios: { type: "string" },
       repeats: { type: "string" },
-      turns: { type: "string" },
       out: { type: "string" },
       json: { type: "boolean", default: false },
       profile: { type: "boolean" },
-      generator: { type: "string", default: "node" },
       render: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -94,14 +92,15 @@ async function main(): Promise<void> {
     const results = JSON.parse(await Deno.readTextFile(values.render));
     const out = values.out ?? "BENCHMARKS.md";
     await writeReport(out, renderReport(results));
-    return console.error(`Wrote ${out} from ${values.render}`);
+    if (out !== "-") console.error(`Wrote ${out} from ${values.render}`);
+    return;
   }
   const started = performance.now();
   const quick = values.quick;
   const out = values.out ?? (quick ? undefined : "BENCHMARKS.md");
   // Fail now, not after ten minutes of measuring.
   if (
-    out &&
+    out && out !== "-" &&
     (await Deno.permissions.query({ name: "write", path: out })).state !==
       "granted"
   ) {
@@ -110,20 +109,15 @@ async function main(): Promise<void> {
     );
   }
   const repeats = wholeNumber("repeats", values.repeats ?? (quick ? "1" : "3"));
-  const exchanges = wholeNumber(
-    "turns",
-    values.turns ?? (quick ? "20" : "1000"),
-  );
   const chosen = chooseTargets(values.targets);
   const wanted = values.scenarios?.split(",");
   const matrix = scenarios(quick).filter((s) =>
     !wanted || wanted.includes(s.id)
   );
-  const runTurns = !wanted || wanted.includes("turns");
   const context: RunContext = {
     pinned: navigator.hardwareConcurrency >= 2 &&
       await firstLineOf("taskset", ["--version"]) !== null,
-    generator: generatorCommand(values.generator),
+    generator: { command: await buildGenerator(), args: [] },
   };
   const available = await availableTargets(chosen);
   const results: BenchResults = {
@@ -136,7 +130,6 @@ async function main(): Promise<void> {
     targets: available,
     scenarios: matrix,
     load: {},
-    turns: {},
     profiles: [],
     durationSec: 0,
   };
@@ -145,8 +138,10 @@ async function main(): Promise<void> {
     const byTarget: Partial<Record<TargetName, LoadOutcome[]>> = {};
     results.load[scenario.id] = byTarget;
     // Targets take turns within each repeat, so drift hits them alike.
-    for (let repeat = 1; repeat <= repeats; repeat++) {
+    const times = Math.min(repeats, scenario.repeats ?? repeats);
+    for (let repeat = 1; repeat <= times; repeat++) {
       for (const name of available) {
+        if (scenario.targets && !scenario.targets.includes(name)) continue;
         const outcome = await runWithRetries(
           targets()[name],
           scenario,
@@ -157,7 +152,6 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (runTurns) await measureTurns(results, exchanges, repeats, context);
   if ((values.profile ?? !quick) && available.includes("chatlab")) {
     await profileChatlab(results, matrix, context);
   }
@@ -178,19 +172,30 @@ async function main(): Promise<void> {
   else if (!out) console.log(report);
 }
 
-/** Writes the report and formats it as `deno fmt --check` (in CI) expects. */
+/**
+ * Writes the report (`-`: to stdout), formatted as `deno fmt --check` (in
+ * CI) expects.
+ */
 async function writeReport(path: string, report: string): Promise<void> {
-  await Deno.writeTextFile(path, report);
-  const fmt = await new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--quiet", path],
-    stdout: "null",
+  const fmt = new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", "--ext", "md", "-"],
+    stdin: "piped",
+    stdout: "piped",
     stderr: "piped",
-  }).output();
-  if (!fmt.success) {
-    console.error(
-      `deno fmt ${path} failed: ${new TextDecoder().decode(fmt.stderr)}`,
+  }).spawn();
+  const writer = fmt.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(report));
+  await writer.close();
+  const output = await fmt.output();
+  if (!output.success) {
+    throw new Error(
+      `deno fmt could not format the report: ${
+        new TextDecoder().decode(output.stderr).trim()
+      }`,
     );
   }
+  if (path === "-") await Deno.stdout.write(output.stdout);
+  else await Deno.writeFile(path, output.stdout);
 }
 
 /** Runs one repeat, trying again when the server or the generator failed. */
@@ -238,9 +243,11 @@ async function runOnce(
     ...context.generator.args,
     ...loadArgs(scenario, target.name, port, running.pid),
     "--time-limit-ms",
-    String(RUN_LIMIT_MS),
+    String(scenario.timeLimitMs ?? RUN_LIMIT_MS),
   ], { core: context.pinned ? GENERATOR_CORE : null });
-  const status = await generator.finish(GENERATOR_LIMIT_MS);
+  const status = await generator.finish(
+    (scenario.timeLimitMs ?? RUN_LIMIT_MS) + GENERATOR_GRACE_MS,
+  );
   const json = generator.stdout.lines.findLast((line) => line.startsWith("{"));
   if (!status.success || json === undefined) {
     throw new Error(
@@ -265,39 +272,6 @@ async function runOnce(
   }
   if (denoFlags.length > 0) await running.stop();
   return result;
-}
-
-async function measureTurns(
-  results: BenchResults,
-  exchanges: number,
-  repeats: number,
-  context: RunContext,
-): Promise<void> {
-  const pairs: TurnsPair[] = [];
-  if (results.targets.includes("chatlab")) pairs.push("chatlab");
-  if (await firstLineOf("python3", ["--version"]) !== null) {
-    pairs.push("lesson");
-  }
-  for (let repeat = 1; repeat <= repeats; repeat++) {
-    for (const pair of pairs) {
-      try {
-        const run = await timeTurns(pair, exchanges, {
-          serverCore: context.pinned ? SERVER_CORE : null,
-          clientCore: context.pinned ? GENERATOR_CORE : null,
-        });
-        (results.turns[pair] ??= []).push(run);
-        console.error(
-          `turns ${pair} #${repeat}: ${
-            run.exchangesPerSec.toFixed(0)
-          } exchanges/s`,
-        );
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        (results.turns[pair] ??= []).push({ error: message });
-        console.error(`turns ${pair} #${repeat}: failed: ${message}`);
-      }
-    }
-  }
 }
 
 /** Runs chatlab under `--cpu-prof` in the busiest scenarios, once each. */
@@ -354,22 +328,6 @@ async function availableTargets(chosen: TargetName[]): Promise<TargetName[]> {
     else console.error(`Skipping ${name}: ${command} is not installed`);
   }
   return found;
-}
-
-function generatorCommand(runtime: string): RunContext["generator"] {
-  if (runtime === "node") return { command: "node", args: ["bench/load.js"] };
-  if (runtime === "deno") {
-    return {
-      command: Deno.execPath(),
-      args: [
-        "run",
-        "--allow-net=127.0.0.1",
-        "--allow-read=/proc",
-        "bench/load.js",
-      ],
-    };
-  }
-  throw new Error(`Unknown --generator "${runtime}": use node or deno`);
 }
 
 async function describeMachine(): Promise<Record<string, string>> {

@@ -5,10 +5,12 @@
  * @module
  */
 
+import type { TargetName } from "./targets.ts";
+
 /** What the matrix measures, one row group of the report each. */
 export type ScenarioKind = "flood" | "light" | "idle" | "stall";
 
-/** One configuration of `bench/load.js`. */
+/** One configuration of the load generator (`bench/load.c`). */
 export interface Scenario {
   /** A short, unique id: `flood-100:10`. */
   id: string;
@@ -22,6 +24,12 @@ export interface Scenario {
   senders: number;
   /** Lines each sender sends (0: join, then stay idle). */
   lines: number;
+  /**
+   * Fewer lines for these targets: a server that relays a hundred times
+   * slower than ncat would take minutes over the lines that give ncat a
+   * second. Deliveries/s is a rate, so the figures still compare.
+   */
+  linesFor?: Partial<Record<TargetName, number>>;
   /** Lines per second per sender; 0 floods. */
   rate: number;
   /** The last `stall` clients: never read (`pause`), or read but are not counted (`read`). */
@@ -30,6 +38,12 @@ export interface Scenario {
   stallMode: "pause" | "read";
   /** How long without a delivery ends the run. */
   quietMs: number;
+  /** Only these targets run it (all when absent). */
+  targets?: TargetName[];
+  /** At most this many repeats, whatever `--repeats` says. */
+  repeats?: number;
+  /** The generator's limit on one run, ms (the runner's default when absent). */
+  timeLimitMs?: number;
 }
 
 /** The whole matrix, or a small one that only shows the harness works. */
@@ -54,14 +68,32 @@ export function scenarios(quick: boolean): Scenario[] {
     senders,
     lines,
   });
+  const idle = (clients: number): Scenario => ({
+    ...base,
+    id: `idle-${clients}`,
+    title: `${clients} idle clients`,
+    kind: "idle",
+    clients,
+    senders: 0,
+    lines: 0,
+  });
   const room = q(10, 10);
   const stallLines = q(20_000, 300);
   return [
     flood(2, 1, q(300_000, 2000)),
-    flood(q(100, 20), q(10, 4), q(3000, 100)),
-    // 60 lines each: 432 KB for every receiver, more than a room should ever
-    // need to hold at once for a client that is reading.
-    flood(q(1000, 50), q(100, 5), q(60, 20)),
+    // 30 M deliveries: long enough to measure a server doing 20 M/s; the
+    // baselines (0.1–0.6 M/s) get a tenth, still several seconds.
+    {
+      ...flood(q(100, 20), q(10, 4), q(30_000, 100)),
+      linesFor: quick ? undefined : { node: 3000, python: 3000 },
+    },
+    // 300 lines each: 30 M deliveries, over a second even for ncat, and
+    // 2.1 MB for every receiver, far more than chatlab's 256 KiB queue per
+    // client: a receiver that fell behind would be dropped and counted.
+    {
+      ...flood(q(1000, 50), q(100, 5), q(300, 20)),
+      linesFor: quick ? undefined : { node: 60, python: 30 },
+    },
     {
       ...base,
       id: "light",
@@ -72,14 +104,17 @@ export function scenarios(quick: boolean): Scenario[] {
       lines: q(100, 10),
       rate: 20,
     },
+    idle(q(1000, 50)),
+    // Every join is announced to everyone already in: 50 M notices for
+    // 10,000 clients. Node's baseline needed six minutes for them (load 3-4), so
+    // this runs once, with a longer limit; Python's (about 0.15 M/s) would
+    // need six, and ncat --chat cannot: it uses select(), which stops at
+    // 1024 descriptors ("Attempt to FD_SET fd 1024").
     {
-      ...base,
-      id: "idle",
-      title: `${q(1000, 50)} idle clients`,
-      kind: "idle",
-      clients: q(1000, 50),
-      senders: 0,
-      lines: 0,
+      ...idle(q(10_000, 200)),
+      targets: ["chatlab", "node"],
+      repeats: 1,
+      timeLimitMs: 600_000,
     },
     {
       ...base,
@@ -106,7 +141,12 @@ export function scenarios(quick: boolean): Scenario[] {
   ];
 }
 
-/** The arguments of `bench/load.js` for `scenario` against a server on `port`. */
+/** How many lines each sender sends in `scenario` against `target`. */
+export function linesOf(scenario: Scenario, target: string): number {
+  return scenario.linesFor?.[target as TargetName] ?? scenario.lines;
+}
+
+/** The generator's arguments for `scenario` against a server on `port`. */
 export function loadArgs(
   scenario: Scenario,
   target: string,
@@ -123,7 +163,7 @@ export function loadArgs(
     "--senders",
     String(scenario.senders),
     "--lines",
-    String(scenario.lines),
+    String(linesOf(scenario, target)),
     "--rate",
     String(scenario.rate),
     "--stall",

@@ -160,7 +160,7 @@ const COMMANDS: Record<string, Check> = {
     { by: ".ci/run" },
   "bash .ci/run         # what CI runs, from a fresh clone (as root: it installs)":
     { manual: "it is CI itself, which runs this test" },
-  "sudo apt-get install netcat-openbsd python3 openssl tmux nodejs iproute2 docker-compose docker.io":
+  "sudo apt-get install netcat-openbsd python3 openssl tmux nodejs gcc iproute2 docker-compose docker.io":
     {
       manual:
         "installs packages on this machine (.ci/run does); tests/programs_test.ts checks the list against the table",
