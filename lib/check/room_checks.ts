@@ -384,6 +384,8 @@ const oversize: RoomCheck = {
   }),
 };
 
+/** Characters that act on a terminal: C0 except tab and line end, DEL, C1, bidi. */
+// deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 const controlCharacters: RoomCheck = {

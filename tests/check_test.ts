@@ -1,0 +1,276 @@
+/**
+ * `deno task check`, the report card, run as a teacher runs it: against
+ * chatlab's own programs (which pass), the lesson's Python programs (which
+ * get exactly the failures they deserve) and deliberately broken servers in
+ * tests/peers/ (each caught by exactly its check, with its hint).
+ */
+
+import { assertEquals, assertMatch, assertOk } from "./support/assert.ts";
+import { needProgram, testNeeding } from "./support/requires.ts";
+import { withTimeout } from "./support/process.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+interface Report {
+  ok: boolean;
+  checks: { id: string; status: string; hint?: string; got: string }[];
+}
+
+/** Runs `deno task check ARGS --json` and returns the parsed report and exit code. */
+async function check(
+  ...args: string[]
+): Promise<{ report: Report; code: number }> {
+  const output = await withTimeout(
+    new Deno.Command(Deno.execPath(), {
+      args: ["task", "--quiet", "check", ...args, "--json"],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output(),
+    `deno task check ${args.join(" ")}`,
+  );
+  const stdout = new TextDecoder().decode(output.stdout);
+  try {
+    return { report: JSON.parse(stdout), code: output.code };
+  } catch (error) {
+    throw new Error(
+      `not JSON: ${stdout}\n${new TextDecoder().decode(output.stderr)}`,
+      { cause: error },
+    );
+  }
+}
+
+function ids(report: Report, status: string): string[] {
+  return report.checks.filter((c) => c.status === status).map((c) => c.id);
+}
+
+function hintOf(report: Report, id: string): string {
+  return report.checks.find((c) => c.id === id)!.hint ?? "";
+}
+
+Deno.test("check: chatlab's take-turns server passes every check", async () => {
+  const { report, code } = await check(
+    "--server-cmd",
+    "deno run --allow-net server.ts --port {port}",
+  );
+  assertEquals(ids(report, "fail"), []);
+  assertEquals(ids(report, "not applicable"), []);
+  assertEquals(report.checks.length, 12);
+  assertEquals(code, 0);
+});
+
+Deno.test("check: chatlab's take-turns client passes every applicable check", async () => {
+  const { report, code } = await check(
+    "--client-cmd",
+    "deno run --allow-net client.ts --host {host} --port {port}",
+  );
+  assertEquals(ids(report, "fail"), []);
+  assertEquals(ids(report, "not applicable"), ["restart", "bind-address"]);
+  assertEquals(code, 0);
+});
+
+Deno.test("check: chatlab's room passes every room check", async () => {
+  const { report, code } = await check(
+    "--mode",
+    "room",
+    "--server-cmd",
+    "deno run --allow-net server.ts --room --port 0",
+  );
+  assertEquals(ids(report, "fail"), []);
+  assertEquals(report.checks.length, 13);
+  assertEquals(code, 0);
+});
+
+/** What the lesson's programs get wrong, as the lesson writes them. */
+const LESSON_FAILURES = [
+  "split-read",
+  "merged-read",
+  "split-utf8",
+  "invalid-utf8",
+  "over-1024",
+  "other-side-closes",
+];
+
+testNeeding(
+  needProgram("python3", "python3"),
+  "check: the lesson's server fails exactly where recv(1024) is not a message",
+  async () => {
+    const { report, code } = await check(
+      "--server-cmd",
+      "python3 tests/peers/lesson_server.py 127.0.0.1 {port}",
+    );
+    assertEquals(ids(report, "fail"), LESSON_FAILURES);
+    assertEquals(code, 1);
+    assertMatch(hintOf(report, "split-utf8"), /UnicodeDecodeError/);
+    assertMatch(
+      hintOf(report, "over-1024"),
+      /recv\(1024\) returns at most 1024 bytes/,
+    );
+    assertMatch(
+      hintOf(report, "other-side-closes"),
+      /recv\(\) returns b'' when the other side closes/,
+    );
+    const closing = report.checks.find((c) => c.id === "other-side-closes")!;
+    assertMatch(closing.got, /Received: .*BrokenPipeError|crashed/);
+  },
+);
+
+testNeeding(
+  needProgram("python3", "python3"),
+  "check: the lesson's client fails the same checks as its server",
+  async () => {
+    const { report } = await check(
+      "--client-cmd",
+      "python3 tests/peers/lesson_client.py {host} {port}",
+    );
+    assertEquals(ids(report, "fail"), LESSON_FAILURES);
+    assertEquals(ids(report, "not applicable"), ["restart", "bind-address"]);
+  },
+);
+
+testNeeding(
+  needProgram("python3", "python3"),
+  "check: a correct Python room server passes every room check",
+  async () => {
+    const { report } = await check(
+      "--mode",
+      "room",
+      "--server-cmd",
+      "python3 tests/peers/room_base.py 127.0.0.1 {port}",
+    );
+    assertEquals(ids(report, "fail"), []);
+  },
+);
+
+const BROKEN_ROOMS: [string, string, RegExp][] = [
+  ["echo_room_server.py", "no-echo", /skip the connection the line came from/],
+  [
+    "prefix_room_server.py",
+    "spoofing",
+    /Always put the server's <name> in front/,
+  ],
+  [
+    "truncating_room_server.py",
+    "oversize-line",
+    /over 1024, answer the sender/,
+  ],
+  ["utf8_crash_room_server.py", "invalid-utf8", /errors="replace"/],
+];
+
+for (const [program, failure, hint] of BROKEN_ROOMS) {
+  testNeeding(
+    needProgram("python3", "python3"),
+    `check: ${program} fails exactly ${failure}, with its hint`,
+    async () => {
+      const { report, code } = await check(
+        "--mode",
+        "room",
+        "--server-cmd",
+        `python3 tests/peers/${program} 127.0.0.1 {port}`,
+      );
+      assertEquals(ids(report, "fail"), [failure]);
+      assertMatch(hintOf(report, failure), hint);
+      assertEquals(code, 1);
+    },
+  );
+}
+
+Deno.test("check: a command line mistake is one line and exit code 2", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "check", "--mode", "room"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(output.code, 2);
+  assertEquals(
+    new TextDecoder().decode(output.stderr),
+    "error: Give exactly one of --server HOST:PORT, --server-cmd COMMAND or --client-cmd COMMAND (see --help)\n",
+  );
+});
+
+Deno.test("check: a program that hangs fails within the time limit and the run goes on", async () => {
+  const { report } = await check(
+    "--server-cmd",
+    "sleep 60",
+    "--port",
+    "1",
+    "--only",
+    "connect,prints-received",
+    "--time-limit",
+    "1",
+  );
+  assertEquals(ids(report, "fail"), ["connect", "prints-received"]);
+  assertOk(report.checks.every((c) => /time limit of 1 s/.test(c.got)));
+});
+
+/** The shell blocks of README.md's "Checking a student's program" section. */
+function readmeCheckBlocks(): string[] {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const section = readme.split("## Checking a student's program")[1]
+    .split("\n## ")[0];
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+}
+
+testNeeding(
+  needProgram("python3", "python3"),
+  "check: the README's check commands run as written",
+  async () => {
+    const [single, loop] = readmeCheckBlocks();
+    const lines = single.trim().split("\n");
+    assertEquals(lines.length, 3);
+    for (const line of lines) {
+      const output = await withTimeout(
+        new Deno.Command("sh", {
+          args: ["-c", line],
+          cwd: ROOT,
+          stdout: "piped",
+          stderr: "piped",
+        }).output(),
+        line,
+      );
+      const text = new TextDecoder().decode(output.stdout);
+      assertMatch(text, /^Checking the (server|client) /);
+      assertMatch(
+        text,
+        /\n\d+ passed, \d+ failed, \d+ not applicable \(\d+ checks, [\d.]+ s\)\n$/,
+      );
+      // The lesson's programs fail some checks; chatlab's room passes all.
+      assertEquals(output.code, line.includes("lesson_") ? 1 : 0, line);
+    }
+    // The loop writes reports/ where it runs: a copy of what it needs.
+    const dir = await Deno.makeTempDir();
+    try {
+      for (const path of ["deno.json", "deno.lock", "lib", "tests/peers"]) {
+        await new Deno.Command("cp", {
+          args: ["-r", `${ROOT}${path}`, `${dir}/${path}`],
+        }).output().then((out) => assertEquals(out.code, 0));
+        if (path === "lib") await Deno.mkdir(`${dir}/tests`);
+      }
+      const output = await new Deno.Command("sh", {
+        args: ["-c", loop],
+        cwd: dir,
+        stderr: "piped",
+      }).output();
+      // The loop's status is its last program's: a broken one, so 1.
+      assertEquals(output.code, 1);
+      const reports = [...Deno.readDirSync(`${dir}/reports`)].map((e) => e.name)
+        .sort();
+      assertEquals(reports, [
+        "echo_room_server.json",
+        "prefix_room_server.json",
+        "truncating_room_server.json",
+        "utf8_crash_room_server.json",
+      ]);
+      for (const name of reports) {
+        const report = JSON.parse(
+          Deno.readTextFileSync(`${dir}/reports/${name}`),
+        ) as Report;
+        assertEquals(report.ok, false);
+        assertEquals(ids(report, "fail").length, 1, name);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
