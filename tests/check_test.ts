@@ -274,3 +274,55 @@ testNeeding(
     }
   },
 );
+
+testNeeding(
+  needProgram("python3", "python3"),
+  "check: a server that spins after the client left fails on its CPU",
+  async () => {
+    const { report } = await check(
+      "--server-cmd",
+      "python3 tests/peers/spinning_server.py 127.0.0.1 {port}",
+      "--only",
+      "other-side-closes",
+    );
+    assertEquals(ids(report, "fail"), ["other-side-closes"]);
+    assertMatch(
+      hintOf(report, "other-side-closes"),
+      /^After the other side left, your program kept calling recv\(\) and used \d+% CPU: recv\(\) returns empty bytes when the other side closes; stop the loop then\.$/,
+    );
+    assertMatch(
+      report.checks[0].got,
+      /^still running, \d+% CPU after the close/,
+    );
+  },
+);
+
+testNeeding(
+  needProgram("python3", "python3"),
+  "check: a server without SO_REUSEADDR fails the restart check",
+  async () => {
+    const { report } = await check(
+      "--server-cmd",
+      "python3 tests/peers/no_reuse_server.py 127.0.0.1 {port}",
+      "--only",
+      "restart,bind-address",
+    );
+    assertEquals(ids(report, "fail"), ["restart"]);
+    assertMatch(report.checks[0].got, /Address already in use/);
+    assertMatch(hintOf(report, "restart"), /SO_REUSEADDR, 1\)/);
+  },
+);
+
+Deno.test("check: chatlab's server on every network fails bind-address", async () => {
+  const { report } = await check(
+    "--server-cmd",
+    "deno run --allow-net server.ts --port {port} --host 0.0.0.0",
+    "--only",
+    "bind-address",
+  );
+  assertEquals(ids(report, "fail"), ["bind-address"]);
+  assertMatch(
+    report.checks[0].got,
+    /^listens on 0\.0\.0\.0; expected 127\.0\.0\.1$/,
+  );
+});

@@ -24,8 +24,12 @@ import { pause, text } from "./wire_peer.ts";
 
 /** The gap between two writes of one message: the reader sees two reads. */
 const SPLIT_PAUSE_MS = 120;
-/** CPU share above which a program that should be waiting is spinning. */
-const SPINNING_SHARE = 0.5;
+/**
+ * CPU share above which a program that should be waiting is spinning: a
+ * waiting program uses next to none, and a spinning one gets its fair share
+ * even on a busy machine.
+ */
+const SPINNING_SHARE = 0.2;
 /** How long the CPU is watched after the other side closed. */
 const CPU_WATCH_MS = 1000;
 
