@@ -7,7 +7,7 @@
 
 import { assertEquals, assertMatch, assertOk } from "./support/assert.ts";
 import { needProgram, testNeeding } from "./support/requires.ts";
-import { withTimeout } from "./support/process.ts";
+import { startServer, withTimeout } from "./support/process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -325,4 +325,62 @@ Deno.test("check: chatlab's server on every network fails bind-address", async (
     report.checks[0].got,
     /^listens on 0\.0\.0\.0; expected 127\.0\.0\.1$/,
   );
+});
+
+testNeeding(
+  needProgram("python3", "python3"),
+  "check: a Python server that frames its messages passes every take-turns check",
+  async () => {
+    const { report, code } = await check(
+      "--server-cmd",
+      "python3 tests/peers/turns_base.py 127.0.0.1 {port}",
+    );
+    assertEquals(ids(report, "fail"), []);
+    assertEquals(code, 0);
+  },
+);
+
+testNeeding(
+  needProgram("python3", "python3"),
+  "check: a server that never reads after the first message fails every check that needs a second read",
+  async () => {
+    const { report } = await check(
+      "--server-cmd",
+      "python3 tests/peers/never_reads_server.py 127.0.0.1 {port}",
+    );
+    assertEquals(ids(report, "fail"), [
+      "takes-turns",
+      "merged-read",
+      "over-1024",
+      "other-side-closes",
+    ]);
+    for (const id of ["takes-turns", "merged-read", "over-1024"]) {
+      assertMatch(
+        hintOf(report, id),
+        /^Your program stopped receiving after a message: call recv\(\)/,
+      );
+    }
+  },
+);
+
+Deno.test("check: a room already running is checked over the network", async () => {
+  const { server, port } = await startServer(["--room"]);
+  await using _server = server;
+  const { report, code } = await check(
+    "--mode",
+    "room",
+    "--server",
+    `127.0.0.1:${port}`,
+  );
+  assertEquals(ids(report, "fail"), []);
+  assertEquals(report.checks.length, 13);
+  assertEquals(code, 0);
+});
+
+Deno.test("check: a take-turns server already running gets only the network check", async () => {
+  const { server, port } = await startServer();
+  await using _server = server;
+  const { report } = await check("--server", `127.0.0.1:${port}`);
+  assertEquals(ids(report, "pass"), ["connect"]);
+  assertEquals(ids(report, "not applicable").length, 11);
 });

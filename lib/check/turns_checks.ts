@@ -35,6 +35,10 @@ const CPU_WATCH_MS = 1000;
 
 type TurnsCheck = Check<TurnsContext>;
 
+/** The hint for a program that stops reading after its first message. */
+const READ_EVERY_TURN =
+  "Your program stopped receiving after a message: call recv() (or take the next line from your buffer) in every round of the loop, not only the first, and print each message.";
+
 const needsProgram = (context: TurnsContext) =>
   context.command
     ? null
@@ -160,6 +164,7 @@ const takesTurns: TurnsCheck = {
             `round ${index + 1}: ${shorten(message)} was not printed; ${
               output(program)
             }`,
+            index > 0 ? READ_EVERY_TURN : undefined,
           );
         }
       }
@@ -222,9 +227,19 @@ const mergedRead: TurnsCheck = {
         (line) => /received/i.test(line) && printed("second of two")(line),
         context.waitMs,
       );
-      return first >= 0 && second > first
-        ? passed(sent, "printed both as two Received: lines")
-        : failed(sent, output(program));
+      if (first >= 0 && second > first) {
+        return passed(sent, "printed both as two Received: lines");
+      }
+      // Printed whole but never the second: the reading stopped, not the framing.
+      const glued = program.stdout.lines.some((line) =>
+        line.trim() === "second of two" ||
+        /first of two.*second of two/.test(line)
+      );
+      return failed(
+        sent,
+        output(program),
+        first >= 0 && !glued ? READ_EVERY_TURN : undefined,
+      );
     }),
 };
 
@@ -349,6 +364,7 @@ const over1024: TurnsCheck = {
       return next >= 0 ? passed(sent, `${output(program)}`) : failed(
         sent,
         `the next message was not printed on its own: ${output(program)}`,
+        READ_EVERY_TURN,
       );
     }),
 };
