@@ -384,3 +384,26 @@ Deno.test("check: a take-turns server already running gets only the network chec
   assertEquals(ids(report, "pass"), ["connect"]);
   assertEquals(ids(report, "not applicable").length, 11);
 });
+
+testNeeding(
+  needProgram("python3", "python3"),
+  "check: everything a program started is ended with it",
+  async () => {
+    // A marker no other process has: the background child's own arguments.
+    const marker = `sleep ${30 + Math.floor(Math.random() * 1000)}.5`;
+    const { report } = await check(
+      "--server-cmd",
+      `sh -c "${marker} & python3 tests/peers/lesson_server.py 127.0.0.1 {port}"`,
+      "--only",
+      "connect,prints-received",
+    );
+    assertEquals(ids(report, "pass"), ["connect", "prints-received"]);
+    const ps = await new Deno.Command("ps", {
+      args: ["-eo", "args"],
+      stdout: "piped",
+    }).output();
+    const left = new TextDecoder().decode(ps.stdout).split("\n")
+      .filter((line) => line.startsWith(marker));
+    assertEquals(left, []);
+  },
+);

@@ -28,6 +28,9 @@ export interface StartOptions {
 
 const encoder = new TextEncoder();
 
+/** How long to wait for the last output of a killed program. */
+const OUTPUT_GRACE_MS = 1000;
+
 /** A command run by `sh -c` in a new session, ended with its whole group. */
 export class StartedProgram implements AsyncDisposable {
   /** The command line as given. */
@@ -98,7 +101,8 @@ export class StartedProgram implements AsyncDisposable {
 
   /** Ends the program and every process in its group. */
   kill(signal: Deno.Signal = "SIGKILL"): void {
-    if (this.#exit) return;
+    // Even after the program itself exited, what it started may live on in
+    // its group (a group id is not reused while any member lives).
     try {
       Deno.kill(-this.pid, signal);
     } catch (error) {
@@ -112,7 +116,14 @@ export class StartedProgram implements AsyncDisposable {
     this.kill();
     // Children that left the group's session keep nothing of ours open.
     await this.exited;
-    await Promise.all([this.stdout.done, this.stderr.done]);
+    // A process that left the group could hold the output open: wait a
+    // little for the rest of the output, never forever.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([this.stdout.done, this.stderr.done]),
+      new Promise((resolve) => timer = setTimeout(resolve, OUTPUT_GRACE_MS)),
+    ]);
+    clearTimeout(timer);
   }
 }
 
