@@ -199,10 +199,11 @@ Deno.test("check: a command line mistake is one line and exit code 2", async () 
   );
 });
 
-Deno.test("check: a program that hangs fails within the time limit and the run goes on", async () => {
+Deno.test("check: a program that hangs fails within the time limit, is ended, and the run goes on", async () => {
+  const marker = uniqueSleep();
   const { report } = await check(
     "--server-cmd",
-    "sleep 60",
+    marker,
     "--port",
     "1",
     "--only",
@@ -212,7 +213,23 @@ Deno.test("check: a program that hangs fails within the time limit and the run g
   );
   assertEquals(ids(report, "fail"), ["connect", "prints-received"]);
   assertOk(report.checks.every((c) => /time limit of 1 s/.test(c.got)));
+  assertEquals(await processesStartingWith(marker), []);
 });
+
+/** A `sleep` command line that no other process has, to look for afterwards. */
+function uniqueSleep(): string {
+  return `sleep ${30 + Math.floor(Math.random() * 1000)}.5`;
+}
+
+/** Command lines of running processes that start with `prefix`. */
+async function processesStartingWith(prefix: string): Promise<string[]> {
+  const ps = await new Deno.Command("ps", {
+    args: ["-eo", "args"],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(ps.stdout).split("\n")
+    .filter((line) => line.startsWith(prefix));
+}
 
 /** The shell blocks of README.md's "Checking a student's program" section. */
 function readmeCheckBlocks(): string[] {
@@ -410,8 +427,7 @@ testNeeding(
   needProgram("python3", "python3"),
   "check: everything a program started is ended with it",
   async () => {
-    // A marker no other process has: the background child's own arguments.
-    const marker = `sleep ${30 + Math.floor(Math.random() * 1000)}.5`;
+    const marker = uniqueSleep();
     const { report } = await check(
       "--server-cmd",
       `sh -c "${marker} & python3 tests/peers/lesson_server.py 127.0.0.1 {port}"`,
@@ -419,12 +435,6 @@ testNeeding(
       "connect,prints-received",
     );
     assertEquals(ids(report, "pass"), ["connect", "prints-received"]);
-    const ps = await new Deno.Command("ps", {
-      args: ["-eo", "args"],
-      stdout: "piped",
-    }).output();
-    const left = new TextDecoder().decode(ps.stdout).split("\n")
-      .filter((line) => line.startsWith(marker));
-    assertEquals(left, []);
+    assertEquals(await processesStartingWith(marker), []);
   },
 );

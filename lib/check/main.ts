@@ -14,6 +14,7 @@ import {
 } from "./report.ts";
 import { ROOM_CHECKS } from "./room_checks.ts";
 import { runChecks } from "./runner.ts";
+import { endAllPrograms } from "./program.ts";
 import { TURNS_CHECKS } from "./turns_checks.ts";
 
 async function main() {
@@ -31,7 +32,12 @@ async function main() {
     ? undefined
     : (result: CheckResult) => console.log(formatResult(result, color));
   const started = performance.now();
-  const results = await run(options, onResult);
+  let results: CheckResult[];
+  try {
+    results = await run(options, onResult);
+  } finally {
+    endAllPrograms();
+  }
   const summary = summarize(results);
   if (options.json) {
     console.log(toJson(subject, results));

@@ -31,6 +31,32 @@ const encoder = new TextEncoder();
 /** How long to wait for the last output of a killed program. */
 const OUTPUT_GRACE_MS = 1000;
 
+/** Every program started and not yet disposed of, for {@linkcode endAllPrograms}. */
+const running = new Set<StartedProgram>();
+
+/**
+ * Kills every program still running. A check that ran out of time may still
+ * be starting one as the run ends; this is the last word on all of them.
+ */
+export function endAllPrograms(): void {
+  for (const program of running) program.kill();
+}
+
+/**
+ * Starts `command` as a {@linkcode StartedProgram} owned by `stack`, unless
+ * the stack is already disposed of (its check ran out of time meanwhile).
+ */
+export function startProgram(
+  stack: AsyncDisposableStack,
+  command: string,
+  options: StartOptions = {},
+): StartedProgram {
+  if (stack.disposed) {
+    throw new Error(`not starting ${command}: the check has ended`);
+  }
+  return stack.use(new StartedProgram(command, options));
+}
+
 /** A command run by `sh -c` in a new session, ended with its whole group. */
 export class StartedProgram implements AsyncDisposable {
   /** The command line as given. */
@@ -61,6 +87,7 @@ export class StartedProgram implements AsyncDisposable {
       detached: true,
     }).spawn();
     this.pid = this.#child.pid;
+    running.add(this);
     this.stdout = new CollectedLines(this.#child.stdout);
     this.stderr = new CollectedLines(this.#child.stderr);
     this.#stdin = this.#child.stdin.getWriter();
@@ -116,6 +143,7 @@ export class StartedProgram implements AsyncDisposable {
     this.kill();
     // Children that left the group's session keep nothing of ours open.
     await this.exited;
+    running.delete(this);
     // A process that left the group could hold the output open: wait a
     // little for the rest of the output, never forever.
     let timer: ReturnType<typeof setTimeout> | undefined;

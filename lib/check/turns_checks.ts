@@ -390,7 +390,13 @@ const over1024: TurnsCheck = {
         line.includes("<end of 1500>") && !line.includes(message)
       );
       if (cut !== undefined) {
-        return failed(sent, `cut it: ${output(program)}`);
+        const glued = cut.includes("after the long one");
+        return failed(
+          sent,
+          `${
+            glued ? "cut it and glued its end to the next message" : "cut it"
+          }: ${output(program)}`,
+        );
       }
       return next >= 0 ? passed(sent, `${output(program)}`) : failed(
         sent,

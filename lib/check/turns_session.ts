@@ -7,7 +7,12 @@
  */
 
 import { SetupFailure } from "./check.ts";
-import { fillCommand, hasPortPlaceholder, StartedProgram } from "./program.ts";
+import {
+  fillCommand,
+  hasPortPlaceholder,
+  type StartedProgram,
+  startProgram,
+} from "./program.ts";
 import { type Piece, WirePeer } from "./wire_peer.ts";
 import { formatAddress } from "../cli/errors.ts";
 
@@ -112,8 +117,9 @@ export async function startServer(
   const port = hasPortPlaceholder(command)
     ? freePort(context.host)
     : context.port;
-  const program = stack.use(
-    new StartedProgram(fillCommand(command, context.host, port ?? 0)),
+  const program = startProgram(
+    stack,
+    fillCommand(command, context.host, port ?? 0),
   );
   return {
     program,
@@ -130,8 +136,9 @@ async function acceptClient(
   const listener = Deno.listen({ hostname: context.host, port: wanted });
   stack.defer(() => listener.close());
   const port = listener.addr.port;
-  const program = stack.use(
-    new StartedProgram(fillCommand(command, context.host, port)),
+  const program = startProgram(
+    stack,
+    fillCommand(command, context.host, port),
   );
   const accepted = await Promise.race([
     listener.accept(),
