@@ -242,6 +242,13 @@ async function shell(command: string): Promise<string> {
   return new TextDecoder().decode(output.stdout).trim();
 }
 
+/** The sample report card in README.md's "Checking a student's program". */
+function readmeSample(): string[] {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const section = readme.split("## Checking a student's program")[1];
+  return section.match(/```text\n([\s\S]*?)```/)![1].trimEnd().split("\n");
+}
+
 /** The shell blocks of README.md's "Checking a student's program" section. */
 function readmeCheckBlocks(): string[] {
   const readme = Deno.readTextFileSync(`${ROOT}README.md`);
@@ -257,6 +264,7 @@ testNeeding(
     const [single, loop] = readmeCheckBlocks();
     const lines = single.trim().split("\n");
     assertEquals(lines.length, 3);
+    const sample = readmeSample();
     for (const line of lines) {
       const output = await new Deno.Command("sh", {
         args: ["-c", line],
@@ -273,6 +281,11 @@ testNeeding(
       );
       // The lesson's programs fail some checks; chatlab's room passes all.
       assertEquals(output.code, line.includes("lesson_") ? 1 : 0, line);
+      if (line.includes("lesson_server.py")) {
+        // The card the README shows is the start of the real one.
+        assertEquals(text.split("\n").slice(0, sample.length), sample);
+        assertMatch(text, /\n6 passed, 6 failed, 0 not applicable \(12 checks/);
+      }
     }
     // The loop writes reports/ where it runs: a copy of what it needs, in
     // a directory made by mktemp (the test task grants no --allow-write).
