@@ -8,7 +8,7 @@ import { UsageError } from "../lib/cli/errors.ts";
 import { parseCheckOptions } from "../lib/check/options.ts";
 import { formatResult, summaryLine, toJson } from "../lib/check/report.ts";
 import { runChecks } from "../lib/check/runner.ts";
-import { failed, passed } from "../lib/check/check.ts";
+import { failed, passed, SetupFailure } from "../lib/check/check.ts";
 
 Deno.test("parseCheckOptions reads a started server with its defaults", () => {
   const options = parseCheckOptions(["--server-cmd", "python3 s.py {port}"]);
@@ -163,4 +163,60 @@ Deno.test("runChecks gives each check its time limit and closes what it opened",
   );
   assertEquals(json.ok, false);
   assertEquals(json.summary, { passed: 1, failed: 2, notApplicable: 1 });
+});
+
+Deno.test("runChecks fails the rest at once when the first check cannot reach the program", async () => {
+  let runs = 0;
+  const unreachable = {
+    id: "connect",
+    title: "connects",
+    why: "",
+    hint: "",
+    run: () => {
+      runs++;
+      return Promise.reject(
+        new SetupFailure(
+          "could not connect",
+          "started it",
+          "Listen on {port}.",
+        ),
+      );
+    },
+  };
+  const later = {
+    id: "later",
+    title: "later",
+    why: "",
+    hint: "",
+    run: () => {
+      runs++;
+      return Promise.resolve(passed("", ""));
+    },
+  };
+  const skipped = { ...later, id: "skipped", notApplicable: () => "not here" };
+  const results = await runChecks([unreachable, later, skipped], {});
+  assertEquals(runs, 1);
+  assertEquals(results.map((r) => [r.id, r.status, r.got, r.hint]), [
+    ["connect", "fail", "could not connect", "Listen on {port}."],
+    [
+      "later",
+      "fail",
+      "not run: the program could not be reached (see connect)",
+      "Listen on {port}.",
+    ],
+    ["skipped", "not applicable", "not here", undefined],
+  ]);
+});
+
+Deno.test("parseCheckOptions wants a port for a client it must listen for", () => {
+  assertThrows(
+    () => parseCheckOptions(["--client-cmd", "python3 client.py"]),
+    UsageError,
+    "The checker listens for the client: write {port} in --client-cmd where the client takes its port, or give the client's fixed port with --port",
+  );
+  assertEquals(
+    parseCheckOptions(["--client-cmd", "python3 client.py", "--port", "5555"])
+      .port,
+    5555,
+  );
 });

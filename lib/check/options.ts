@@ -117,7 +117,13 @@ export function parseCheckOptions(args: string[]): CheckOptions {
         "--mode room checks servers only: use --server or --server-cmd",
       );
     }
-    return { ...base, role: "client", command: values["client-cmd"] };
+    const command = values["client-cmd"];
+    if (!command.includes("{port}") && base.port === undefined) {
+      throw new UsageError(
+        "The checker listens for the client: write {port} in --client-cmd where the client takes its port, or give the client's fixed port with --port",
+      );
+    }
+    return { ...base, role: "client", command };
   }
   if (values["server-cmd"] !== undefined) {
     return { ...base, role: "server", command: values["server-cmd"] };

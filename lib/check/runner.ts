@@ -32,19 +32,47 @@ export async function runChecks<Context>(
   options: RunChecksOptions = {},
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const check of checks) {
-    const result = await runOne(check, context, options.timeLimitMs ?? 10_000);
+  let unreachable: SetupFailure | null = null;
+  for (const [index, check] of checks.entries()) {
+    const applicable = check.notApplicable?.(context) == null;
+    const result: RunResult = unreachable && applicable
+      ? notRun(check, checks[0].id, unreachable)
+      : await runOne(check, context, options.timeLimitMs ?? 10_000);
+    // A program the first check could not even start or reach would cost
+    // every other check the same wait: they fail at once, saying why.
+    if (index === 0 && result.setupFailure) unreachable = result.setupFailure;
+    delete result.setupFailure;
     options.onResult?.(result);
     results.push(result);
   }
   return results;
 }
 
+/** A check's result, and the setup failure that decided it, if any. */
+type RunResult = CheckResult & { setupFailure?: SetupFailure };
+
+function notRun<Context>(
+  check: Check<Context>,
+  firstId: string,
+  failure: SetupFailure,
+): RunResult {
+  return {
+    id: check.id,
+    title: check.title,
+    why: check.why,
+    status: "fail",
+    sent: "",
+    got: `not run: the program could not be reached (see ${firstId})`,
+    hint: failure.hint,
+    ms: 0,
+  };
+}
+
 async function runOne<Context>(
   check: Check<Context>,
   context: Context,
   timeLimitMs: number,
-): Promise<CheckResult> {
+): Promise<RunResult> {
   const start = performance.now();
   const base = { id: check.id, title: check.title, why: check.why };
   const reason = check.notApplicable?.(context) ?? null;
@@ -53,9 +81,11 @@ async function runOne<Context>(
   }
   const stack = new AsyncDisposableStack();
   let outcome: Outcome;
+  let setupFailure: SetupFailure | undefined;
   try {
     outcome = await withinLimit(check.run(context, stack), timeLimitMs);
   } catch (error) {
+    if (error instanceof SetupFailure) setupFailure = error;
     outcome = error instanceof SetupFailure
       ? { pass: false, sent: error.sent, got: error.message, hint: error.hint }
       : {
@@ -77,6 +107,7 @@ async function runOne<Context>(
     got: outcome.got,
     ...(outcome.pass ? {} : { hint: outcome.hint ?? check.hint }),
     ms: Math.round(performance.now() - start),
+    ...(setupFailure ? { setupFailure } : {}),
   };
 }
 

@@ -140,11 +140,19 @@ async function acceptClient(
     stack,
     fillCommand(command, context.host, port),
   );
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const accepted = await Promise.race([
-    listener.accept(),
+    // Closed when the check ends without a client: that is no news.
+    listener.accept().catch((error) => {
+      if (error instanceof Deno.errors.BadResource) return null;
+      throw error;
+    }),
     program.exited.then(() => null),
-    sleep(context.startMs).then(() => null),
+    new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), context.startMs);
+    }),
   ]);
+  clearTimeout(timer);
   if (accepted === null) {
     throw new SetupFailure(
       `your client did not connect to ${
