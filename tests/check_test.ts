@@ -302,8 +302,8 @@ testNeeding(
       }).output();
       // The loop's status is its last program's: a broken one, so 1.
       assertEquals(output.code, 1);
-      const reports = [...Deno.readDirSync(`${dir}/reports`)].map((e) => e.name)
-        .sort();
+      const folder = `${dir}/tests/peers/reports`;
+      const reports = [...Deno.readDirSync(folder)].map((e) => e.name).sort();
       assertEquals(reports, [
         "echo_room_server.json",
         "prefix_room_server.json",
@@ -312,7 +312,7 @@ testNeeding(
       ]);
       for (const name of reports) {
         const report = JSON.parse(
-          Deno.readTextFileSync(`${dir}/reports/${name}`),
+          Deno.readTextFileSync(`${folder}/${name}`),
         ) as Report;
         assertEquals(report.ok, false);
         assertEquals(ids(report, "fail").length, 1, name);

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-run
+#!/usr/bin/env -S deno run --allow-net --allow-run --allow-env=INIT_CWD
 // The report card for a student's chat program: runs it, checks it, and says what to fix.
 
 import { runMain, UsageError } from "../cli/errors.ts";
@@ -61,6 +61,7 @@ function run(
   const context = {
     role: options.role,
     command: options.command,
+    cwd: launchDirectory(),
     address: options.address,
     host: options.host,
     port: options.port,
@@ -71,6 +72,19 @@ function run(
     return runChecks(chosen(ROOM_CHECKS, options.only), context, settings);
   }
   return runChecks(chosen(TURNS_CHECKS, options.only), context, settings);
+}
+
+/**
+ * Where the teacher ran `deno task check`: `deno task` runs in chatlab's
+ * folder and says where it was started in `INIT_CWD`, so a command such as
+ * `python3 ann/server.py` finds the student's file.
+ */
+function launchDirectory(): string | undefined {
+  const permission = Deno.permissions.querySync({
+    name: "env",
+    variable: "INIT_CWD",
+  });
+  return permission.state === "granted" ? Deno.env.get("INIT_CWD") : undefined;
 }
 
 function chosen<T extends { id: string }>(checks: T[], only: string[]): T[] {

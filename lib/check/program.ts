@@ -17,6 +17,12 @@ export interface ProgramExit {
 /** Options for {@linkcode StartedProgram}. */
 export interface StartOptions {
   /**
+   * The directory the command runs in.
+   *
+   * @default {the checker's own working directory}
+   */
+  cwd?: string;
+  /**
    * Extra environment variables. `PYTHONUNBUFFERED=1` is always set, so a
    * Python program's `print()` reaches the checker at once, as it would
    * reach a terminal.
@@ -80,6 +86,7 @@ export class StartedProgram implements AsyncDisposable {
       // `exec` makes the program itself the process the checker watches.
       args: ["-c", `exec ${command}`],
       env: { PYTHONUNBUFFERED: "1", NO_COLOR: "1", ...options.env },
+      cwd: options.cwd,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

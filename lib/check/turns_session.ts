@@ -25,6 +25,8 @@ export interface TurnsContext {
   role: Role;
   /** The command that starts it (`{host}` and `{port}` are filled in). */
   command?: string;
+  /** Where the command runs (where the teacher typed `deno task check`). */
+  cwd?: string;
   /** A server already running, when there is no command. */
   address?: { host: string; port: number };
   /** The address it should use (`--host`). */
@@ -120,6 +122,7 @@ export async function startServer(
   const program = startProgram(
     stack,
     fillCommand(command, context.host, port ?? 0),
+    { cwd: context.cwd },
   );
   return {
     program,
@@ -139,6 +142,7 @@ async function acceptClient(
   const program = startProgram(
     stack,
     fillCommand(command, context.host, port),
+    { cwd: context.cwd },
   );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const accepted = await Promise.race([
