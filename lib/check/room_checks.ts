@@ -20,6 +20,15 @@ interface Room {
   join(name: string): Promise<RoomClient>;
 }
 
+/** Lines sent at a time in the stalled-reader check (100 KB). */
+const STALL_CHUNK_LINES = 100;
+/**
+ * How much the stalled-reader check sends at most: more than the kernel
+ * buffers of a client that does not read can hold (about 4 MB on Linux's
+ * loopback), so a server that waits on that client is seen to stall.
+ */
+const STALL_TOTAL_BYTES = 8_000_000;
+
 /** How many clients the crowd check connects at once. */
 const CROWD = 100;
 
@@ -504,23 +513,52 @@ const stalledReader: RoomCheck = {
     frozen.stopReading();
     const ann = await room.join(nameOf("Ann"));
     const bob = await room.join(nameOf("Bob"));
-    const from = bob.lines.length;
-    // Within PROTOCOL.md's flood limit: 30 lines, 18 KB, at once.
-    const count = 30;
-    for (let i = 0; i < count; i++) ann.send(`line ${i} ${"z".repeat(600)}`);
-    const last = await bob.waitFor(
-      (line) => line.includes(`line ${count - 1} `),
-      waitMs * 2,
-      from,
-    );
-    const got = bob.lines.slice(from).filter((line) =>
-      /line \d+ z/.test(line)
-    ).length;
+    const [annFrom, bobFrom] = [ann.lines.length, bob.lines.length];
     const sent =
-      `one client stopped reading; another sent ${count} lines of about 600 bytes at once`;
-    return last >= 0 && got === count
-      ? passed(sent, `the third client got all ${count}`)
-      : failed(sent, `the third client got ${got} of ${count}`);
+      `one client stopped reading; another sent lines of 1000 bytes, ${STALL_CHUNK_LINES} at a time, until the server refused or ${
+        STALL_TOTAL_BYTES / 1_000_000
+      } MB had gone`;
+    const refused = (line: string) => line.startsWith("*** Error");
+    let lines = 0;
+    while (lines * 1000 < STALL_TOTAL_BYTES) {
+      for (let i = 0; i < STALL_CHUNK_LINES; i++) {
+        ann.send(`line ${lines++} ${"z".repeat(990)}`);
+      }
+      const last = `line ${lines - 1} `;
+      const outcome = await Promise.race([
+        bob.waitFor((line) => line.includes(last), waitMs, bobFrom)
+          .then((at) => at >= 0 ? "relayed" : "stalled"),
+        ann.waitFor(refused, waitMs, annFrom).then((at) =>
+          at >= 0 ? "refused" : "stalled"
+        ),
+      ]);
+      if (outcome === "refused") {
+        const error = ann.lines.slice(annFrom).find(refused)!;
+        return passed(
+          sent,
+          `the server limited the sender (${
+            shorten(error)
+          }); the third client got every line it let through`,
+        );
+      }
+      if (outcome === "stalled") {
+        const got = bob.lines.slice(bobFrom).filter((line) =>
+          line.includes(" line ")
+        ).length;
+        return failed(
+          sent,
+          `the third client stopped receiving after ${got} of ${lines} lines (${
+            Math.round(got / 1000)
+          } MB): the server waited on the client that does not read`,
+        );
+      }
+    }
+    return passed(
+      sent,
+      `the third client got all ${lines} lines (${
+        Math.round(lines / 1000)
+      } MB) while one client read nothing`,
+    );
   }),
 };
 

@@ -28,11 +28,12 @@ def visible(text):
 
 
 class Room:
-    def __init__(self, echo=False, trust_prefix=False, truncate=False, strict_utf8=False):
+    def __init__(self, echo=False, trust_prefix=False, truncate=False, strict_utf8=False, blocking=False):
         self.echo = echo
         self.trust_prefix = trust_prefix
         self.truncate = truncate
         self.strict_utf8 = strict_utf8
+        self.blocking = blocking
         self.sel = selectors.DefaultSelector()
         self.clients = {}  # socket -> {"name", "inbox", "outbox"}
         self.history = []
@@ -40,6 +41,15 @@ class Room:
     def send(self, sock, text):
         client = self.clients.get(sock)
         if client is None:
+            return
+        if self.blocking:
+            # Waits until this one client has room: everyone waits with it.
+            sock.setblocking(True)
+            try:
+                sock.sendall((text + "\n").encode())
+            except ConnectionError:
+                pass
+            sock.setblocking(False)
             return
         client["outbox"] += (text + "\n").encode()
         if len(client["outbox"]) > 1_000_000:  # a reader that stopped: let it go
