@@ -96,6 +96,14 @@ Deno.test("formatResult gives a pass one line and a not-applicable its reason", 
     ),
     "N/A   restart            starts again (only for a server)",
   );
+  assertEquals(
+    formatResult(
+      { ...base, status: "pass", sent: "a", got: "ok" },
+      false,
+      true,
+    ),
+    "PASS  restart            starts again\n      sent: a\n      got:  ok",
+  );
 });
 
 Deno.test("runChecks gives each check its time limit and closes what it opened", async () => {

@@ -30,7 +30,8 @@ async function main() {
   if (!options.json) console.log(headerLine(subject) + "\n");
   const onResult = options.json
     ? undefined
-    : (result: CheckResult) => console.log(formatResult(result, color));
+    : (result: CheckResult) =>
+      console.log(formatResult(result, color, options.verbose));
   const started = performance.now();
   let results: CheckResult[];
   try {

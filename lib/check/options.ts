@@ -25,6 +25,8 @@ export interface CheckOptions {
   port?: number;
   /** Print JSON instead of the report card. */
   json: boolean;
+  /** Show what was sent and what came back for passing checks too. */
+  verbose: boolean;
   /** Only these check ids (all when empty). */
   only: string[];
   /** Seconds to wait for each reaction a check expects. */
@@ -53,6 +55,7 @@ Options:
                       (a started server may also print "Listening on ... PORT")
   --only ID,ID        run only these checks
   --json              one JSON document instead of the report card
+  -v, --verbose       also show what was sent and came back for each pass
   --wait SECONDS      how long to wait for each expected reaction (default 2)
   --time-limit SECONDS  the most one check may take (default 10)
   -h, --help          this help
@@ -76,6 +79,7 @@ export function parseCheckOptions(args: string[]): CheckOptions {
         port: { type: "string" },
         only: { type: "string" },
         json: { type: "boolean", default: false },
+        verbose: { type: "boolean", short: "v", default: false },
         wait: { type: "string" },
         "time-limit": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -94,6 +98,7 @@ export function parseCheckOptions(args: string[]): CheckOptions {
   const values = parsed.values;
   const base = {
     json: values.json,
+    verbose: values.verbose,
     help: values.help,
     host: parseHost(values.host ?? DEFAULT_HOST),
     port: values.port === undefined ? undefined : parsePort(values.port),

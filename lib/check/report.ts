@@ -58,8 +58,16 @@ const LABELS: Record<Status, string> = {
   "not applicable": "N/A ",
 };
 
-/** One check as it appears on the report card (several lines on failure). */
-export function formatResult(result: CheckResult, color: boolean): string {
+/**
+ * One check as it appears on the report card: one line, with what was sent,
+ * what came back, why and a hint under a failure (and what was sent and
+ * came back under a pass too when `verbose`).
+ */
+export function formatResult(
+  result: CheckResult,
+  color: boolean,
+  verbose = false,
+): string {
   const paint = (style: "green" | "red" | "dim", text: string) =>
     color ? styleText(style, text) : text;
   const label = result.status === "pass"
@@ -69,7 +77,11 @@ export function formatResult(result: CheckResult, color: boolean): string {
     : paint("dim", LABELS["not applicable"]);
   const head = `${label}  ${result.id.padEnd(18)} ${result.title}`;
   if (result.status === "not applicable") return `${head} (${result.got})`;
-  if (result.status === "pass") return head;
+  if (result.status === "pass") {
+    if (!verbose) return head;
+    return [head, `      sent: ${result.sent}`, `      got:  ${result.got}`]
+      .join("\n");
+  }
   return [
     head,
     `      sent: ${result.sent}`,
