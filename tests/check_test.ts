@@ -42,6 +42,12 @@ async function check(
   }
 }
 
+/** The failures of a report, with what came back, to show when a test fails. */
+function failures(report: Report): string {
+  return report.checks.filter((c) => c.status === "fail")
+    .map((c) => `${c.id}: ${c.got}`).join("\n");
+}
+
 function ids(report: Report, status: string): string[] {
   return report.checks.filter((c) => c.status === status).map((c) => c.id);
 }
@@ -55,7 +61,7 @@ Deno.test("check: chatlab's take-turns server passes every check", async () => {
     "--server-cmd",
     "deno run --allow-net server.ts --port {port}",
   );
-  assertEquals(ids(report, "fail"), []);
+  assertEquals(ids(report, "fail"), [], failures(report));
   assertEquals(ids(report, "not applicable"), []);
   assertEquals(report.checks.length, 12);
   assertEquals(code, 0);
@@ -66,7 +72,7 @@ Deno.test("check: chatlab's take-turns client passes every applicable check", as
     "--client-cmd",
     "deno run --allow-net client.ts --host {host} --port {port}",
   );
-  assertEquals(ids(report, "fail"), []);
+  assertEquals(ids(report, "fail"), [], failures(report));
   assertEquals(ids(report, "not applicable"), ["restart", "bind-address"]);
   assertEquals(code, 0);
 });
@@ -78,7 +84,7 @@ Deno.test("check: chatlab's room passes every room check", async () => {
     "--server-cmd",
     "deno run --allow-net server.ts --room --port 0",
   );
-  assertEquals(ids(report, "fail"), []);
+  assertEquals(ids(report, "fail"), [], failures(report));
   assertEquals(report.checks.length, 13);
   assertEquals(code, 0);
 });
@@ -148,7 +154,7 @@ testNeeding(
       "--server-cmd",
       "python3 tests/peers/room_base.py 127.0.0.1 {port}",
     );
-    assertEquals(ids(report, "fail"), []);
+    assertEquals(ids(report, "fail"), [], failures(report));
   },
 );
 
@@ -389,7 +395,7 @@ testNeeding(
       "--server-cmd",
       "python3 tests/peers/turns_base.py 127.0.0.1 {port}",
     );
-    assertEquals(ids(report, "fail"), []);
+    assertEquals(ids(report, "fail"), [], failures(report));
     assertEquals(code, 0);
   },
 );
@@ -438,7 +444,7 @@ Deno.test("check: a room already running is checked over the network", async () 
     "--server",
     `127.0.0.1:${port}`,
   );
-  assertEquals(ids(report, "fail"), []);
+  assertEquals(ids(report, "fail"), [], failures(report));
   assertEquals(report.checks.length, 13);
   assertEquals(code, 0);
 });
