@@ -472,3 +472,28 @@ testNeeding(
     assertEquals(await processesStartingWith(marker), []);
   },
 );
+
+testNeeding(
+  needProgram("python3", "python3"),
+  "check: a program that ends at once fails connect with its error, and the rest are not run",
+  async () => {
+    const { report } = await check(
+      "--server-cmd",
+      "python3 tests/peers/no_such_program.py {port}",
+    );
+    const [connect, ...rest] = report.checks;
+    assertEquals([connect.id, connect.status], ["connect", "fail"]);
+    assertMatch(
+      connect.got,
+      /^it ended before accepting a connection; it exited with code 2: .*can't open file .*no_such_program\.py/,
+    );
+    assertEquals(
+      connect.hint,
+      "Your program ended as soon as it started: run the same command yourself and fix the error it shows.",
+    );
+    assertOk(rest.every((c) =>
+      c.status === "fail" &&
+      c.got === "not run: the program could not be reached (see connect)"
+    ));
+  },
+);

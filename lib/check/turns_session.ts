@@ -157,6 +157,15 @@ async function acceptClient(
     }),
   ]);
   clearTimeout(timer);
+  if (accepted === null && program.exit) {
+    throw new SetupFailure(
+      `your client ended before connecting${exitNote(program)}`,
+      `listened on ${
+        formatAddress(context.host, port)
+      } and started: ${program.command}`,
+      ENDED_EARLY,
+    );
+  }
   if (accepted === null) {
     throw new SetupFailure(
       `your client did not connect to ${
@@ -200,14 +209,25 @@ async function connectWithin(
     }
   }
   const reason = lastError instanceof Error ? lastError.message : "timed out";
+  if (program?.exit) {
+    throw new SetupFailure(
+      `it ended before accepting a connection${exitNote(program)}`,
+      `started: ${program.command}`,
+      ENDED_EARLY,
+    );
+  }
   throw new SetupFailure(
     `could not connect to ${formatAddress(host, port)} within ${
       ms / 1000
-    } s (${reason})${program ? exitNote(program) : ""}`,
+    } s (${reason})`,
     program ? `started: ${program.command}` : "connected",
     "Make the server listen on the address and port the checker uses: give --port, or write {port} in --server-cmd where your program takes its port.",
   );
 }
+
+/** The hint for a program that ended before it could be checked. */
+const ENDED_EARLY =
+  "Your program ended as soon as it started: run the same command yourself and fix the error it shows.";
 
 /** The port from a line such as `Listening on 127.0.0.1:41877`. */
 async function portFromOutput(
