@@ -8,9 +8,9 @@
 
 import { type Check, failed, type Outcome, passed, shorten } from "./check.ts";
 import { RoomClient } from "./room_client.ts";
-import { startServer, type TurnsContext } from "./turns_session.ts";
+import { type ProgramContext, startServer } from "./turns_session.ts";
 
-type RoomCheck = Check<TurnsContext>;
+type RoomCheck = Check<ProgramContext>;
 
 /** A room to check: where it listens, and a way to add clients. */
 interface Room {
@@ -39,7 +39,7 @@ function nameOf(who: string): string {
 }
 
 async function openRoom(
-  context: TurnsContext,
+  context: ProgramContext,
   stack: AsyncDisposableStack,
 ): Promise<Room> {
   const { host, port } = context.command
@@ -101,7 +101,7 @@ function heard(client: RoomClient, from = 0): string {
 
 /** Runs a room check's body on a fresh room. */
 function inRoom(
-  body: (room: Room, context: TurnsContext) => Promise<Outcome>,
+  body: (room: Room, context: ProgramContext) => Promise<Outcome>,
 ): RoomCheck["run"] {
   return async (context, stack) =>
     body(await openRoom(context, stack), context);

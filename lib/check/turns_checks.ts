@@ -15,9 +15,9 @@ import {
   exitNote,
   openSession,
   playRound,
+  type ProgramContext,
   sleep,
   startServer,
-  type TurnsContext,
   type TurnsSession,
 } from "./turns_session.ts";
 import { pause, text } from "./wire_peer.ts";
@@ -33,13 +33,13 @@ const SPINNING_SHARE = 0.2;
 /** How long the CPU is watched after the other side closed. */
 const CPU_WATCH_MS = 1000;
 
-type TurnsCheck = Check<TurnsContext>;
+type TurnsCheck = Check<ProgramContext>;
 
 /** The hint for a program that stops reading after its first message. */
 const READ_EVERY_TURN =
   "Your program stopped receiving after a message: call recv() (or take the next line from your buffer) in every round of the loop, not only the first, and print each message.";
 
-const needsProgram = (context: TurnsContext) =>
+const needsProgram = (context: ProgramContext) =>
   context.command
     ? null
     : "the checker did not start the program, so it cannot type into it or read what it prints (use --server-cmd)";
@@ -76,7 +76,7 @@ function crashLine(program: StartedProgram): string | null {
 
 /** Opens a session and runs `body`; a crash during it is the verdict. */
 async function inSession(
-  context: TurnsContext,
+  context: ProgramContext,
   stack: AsyncDisposableStack,
   body: (session: TurnsSession, program: StartedProgram) => Promise<Outcome>,
 ): Promise<Outcome> {
@@ -94,7 +94,7 @@ const WARM_UP = 'first a round with "hello\\n"';
  */
 async function warmUp(
   session: TurnsSession,
-  context: TurnsContext,
+  context: ProgramContext,
 ): Promise<number> {
   await playRound(session, context, [text("hello\n")], "hi");
   const program = session.program!;

@@ -19,8 +19,8 @@ import { formatAddress } from "../cli/errors.ts";
 /** Which side the student's program plays; the checker plays the other. */
 export type Role = "server" | "client";
 
-/** What the take-turns checks need to know about the program. */
-export interface TurnsContext {
+/** What every check needs to know about the program (take-turns and room). */
+export interface ProgramContext {
   /** The program's side. */
   role: Role;
   /** The command that starts it (`{host}` and `{port}` are filled in). */
@@ -56,7 +56,7 @@ const SETTLE_MS = 300;
 
 /** Starts the program (if there is a command) and connects the two sides. */
 export async function openSession(
-  context: TurnsContext,
+  context: ProgramContext,
   stack: AsyncDisposableStack,
 ): Promise<TurnsSession> {
   return context.role === "server"
@@ -78,7 +78,7 @@ export function freePort(host: string): number {
  */
 export async function playRound(
   session: TurnsSession,
-  context: TurnsContext,
+  context: ProgramContext,
   pieces: Piece[],
   reply: string,
 ): Promise<boolean> {
@@ -89,7 +89,7 @@ export async function playRound(
 }
 
 async function connectToServer(
-  context: TurnsContext,
+  context: ProgramContext,
   stack: AsyncDisposableStack,
 ): Promise<TurnsSession> {
   if (!context.command) {
@@ -112,7 +112,7 @@ async function connectToServer(
  * port it prints), without connecting to it.
  */
 export async function startServer(
-  context: TurnsContext,
+  context: ProgramContext,
   stack: AsyncDisposableStack,
 ): Promise<{ program: StartedProgram; port: number }> {
   const command = context.command!;
@@ -131,7 +131,7 @@ export async function startServer(
 }
 
 async function acceptClient(
-  context: TurnsContext,
+  context: ProgramContext,
   stack: AsyncDisposableStack,
 ): Promise<TurnsSession> {
   const command = context.command!;
