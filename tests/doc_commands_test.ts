@@ -193,6 +193,21 @@ const COMMANDS: Record<string, Check> = {
   "deno task bench --render bench/results/latest.json": {
     by: "bench/bench_smoke_test.ts",
   },
+  "deno task check --server-cmd 'python3 tests/peers/lesson_server.py 127.0.0.1 {port}'":
+    { by: "tests/check_test.ts" },
+  "deno task check --client-cmd 'python3 tests/peers/lesson_client.py {host} {port}'":
+    { by: "tests/check_test.ts" },
+  "deno task check --mode room --server-cmd 'deno run --allow-net --allow-env=CHATLAB_PASSWORD server.ts --room --port 0'":
+    { by: "tests/check_test.ts" },
+  "cd tests/peers": { by: "tests/check_test.ts" },
+  "mkdir -p reports": { by: "tests/check_test.ts" },
+  "for program in *_room_server.py; do": { by: "tests/check_test.ts" },
+  '  deno task --config ../../deno.json check --mode room --json --server-cmd "python3 $program 127.0.0.1 {port}" > "reports/${program%.py}.json"':
+    { by: "tests/check_test.ts" },
+  "done": { by: "tests/check_test.ts" },
+  "deno task check": {
+    manual: `the task's name in prose; its commands below are run as written`,
+  },
   "sudo apt-get install gcc": {
     manual: "installs a package on this machine (.ci/run does)",
   },
@@ -221,6 +236,9 @@ Deno.test("commands run by another test or by CI are in that file, as written", 
     if (check.by === "tests/lab/lab_test.ts") {
       // The lab reads compose.yaml's commands from the file itself.
       assertMatch(source, /compose/);
+    } else if (check.by === "tests/check_test.ts") {
+      // It runs the shell blocks of the README's section, read from the file.
+      assertMatch(source, /Checking a student's program/);
     } else if (check.by === "tests/lab/docker_test.ts") {
       // It runs the README's docker run with these words changed.
       assertMatch(source, /"-it" \? "-i"/);
