@@ -18,7 +18,7 @@ interface Report {
 
 /** Runs `deno task check ARGS --json` and returns the parsed report and exit code. */
 /** A whole checker run takes seconds; this bounds a hung one. */
-const RUN_LIMIT_MS = 120_000;
+const RUN_LIMIT_MS = 240_000;
 
 /** Runs `deno task check ARGS --json` and returns the parsed report and exit code. */
 async function check(
