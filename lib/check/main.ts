@@ -20,6 +20,13 @@ import { TURNS_CHECKS } from "./turns_checks.ts";
 async function main() {
   const options = parseCheckOptions(Deno.args);
   if (options.help) return console.log(CHECK_HELP);
+  // Stopped from outside (Ctrl+C, a timeout): the student's programs go too.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      endAllPrograms();
+      Deno.exit(130);
+    });
+  }
   const subject: Subject = {
     role: options.role,
     mode: options.mode,
