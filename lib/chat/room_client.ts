@@ -95,6 +95,8 @@ class RoomClient {
   readonly #unacked = new Map<number, string>();
   #writing: Promise<void> = Promise.resolve();
   #inputEnded = false;
+  /** Joining with a name the room may refuse: typing answers it instead. */
+  #joining = false;
   #wakeInput: (() => void) | null = null;
 
   constructor(options: RoomClientOptions) {
@@ -177,6 +179,7 @@ class RoomClient {
     } finally {
       this.#conn = null;
       this.#inRoom = false;
+      this.#joining = false;
       closeQuietly(conn);
     }
     return this.#quitting() ? "input ended" : "lost";
@@ -202,6 +205,7 @@ class RoomClient {
       lines.push(this.#options.password);
     }
     lines.push(this.#options.name);
+    this.#joining = true;
     for (const line of lines) await this.#send(line);
   }
 
@@ -258,6 +262,7 @@ class RoomClient {
   #enterRoom(): void {
     if (this.#inRoom) return;
     this.#inRoom = true;
+    this.#joining = false;
     for (const [seq, text] of this.#unacked) this.#sendNumbered(seq, text);
     if (this.#inputEnded && this.#unacked.size === 0) {
       this.#sendNumbered(this.#nextSeq++, "/quit");
@@ -278,6 +283,11 @@ class RoomClient {
         this.#screen.show(
           `error: ${tooLongText(frame.bytes, this.#options.maxLineBytes)}`,
         );
+        continue;
+      }
+      // The name was refused ("taken"): what is typed now is another name.
+      if (this.#joining && this.#conn) {
+        await this.#send(frame.text).catch(ignoreConnectionGone);
         continue;
       }
       const seq = this.#nextSeq++;

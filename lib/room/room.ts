@@ -272,18 +272,34 @@ export class Room implements CommandRoom {
    * session is held.
    */
   resume(state: MemberState, token: string, afterId: number): boolean {
-    const session = this.sessions.held(token, this.#clock.now());
-    if (!session || this.find(session.name)) return false;
+    const session = this.sessions.find(token, this.#clock.now());
+    if (!session) return false;
+    // Its old connection may not have noticed it is gone (a dropped network
+    // is only seen by the side that writes): the token wins, the old one goes.
+    if (session.state) this.#replaceQuietly(session.state);
+    if (this.find(session.name)) return false;
     this.sessions.attach(session, state);
     state.session = session;
     state.phase = "chatting";
     state.name = session.name;
     this.#named.set(nameKey(state.name), state);
-    const missed = this.missedSince(afterId);
+    // Its own lines it typed itself; a page, which shows them as pending
+    // until acknowledged, takes them (marked as its own) to settle them.
+    const missed = this.missedSince(afterId).filter((message) =>
+      state.member.message !== undefined || message.from !== state.name
+    );
     state.member.deliver(wire.session.resumed(state.name, missed.length));
     for (const message of missed) this.sendMessage(state, message);
     this.#broadcast(wire.session.rejoined(state.name), state);
     return true;
+  }
+
+  /** Closes `old`, which its own session replaces, without a "left" line. */
+  #replaceQuietly(old: MemberState): void {
+    if (this.find(old.name) === old) this.#named.delete(nameKey(old.name));
+    old.session = undefined;
+    old.phase = "closed";
+    this.#closeMember(old);
   }
 
   #saveSession(session: Session): void {

@@ -96,6 +96,13 @@ export class Sessions {
     return session;
   }
 
+  /** The session `token` names, held or still attached, unless expired. */
+  find(token: string, now: number): Session | undefined {
+    const session = this.#byToken.get(token);
+    if (!session || session.heldUntil === null) return session;
+    return this.held(token, now);
+  }
+
   /** Whether `name` is held for a lost member at `now`. */
   holds(name: string, now: number): boolean {
     const key = nameKey(name);

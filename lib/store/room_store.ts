@@ -173,8 +173,13 @@ export class RoomStore implements Disposable {
     return rows.reverse().map(fromRow);
   }
 
-  /** Messages after `id`, oldest first, at most `limit`. */
+  /**
+   * Messages after `id`, oldest first, at most `limit`. What is queued is
+   * committed first: a member catching up in the same turn as a new message
+   * must not miss it.
+   */
   since(id: number, limit: number): StoredMessage[] {
+    this.flush();
     const rows = this.#db.prepare(
       "SELECT id, time, kind, sender, text FROM messages WHERE id > ? ORDER BY id LIMIT ?",
     ).all(id, limit) as unknown as Row[];

@@ -97,7 +97,14 @@ async function assertComplete(clients: Map<string, RunningProcess>) {
   for (const [name, client] of clients) {
     for (const sender of SENDERS) {
       if (sender === name) continue;
-      await waitForCount(client, sender, LINES);
+      await waitForCount(client, sender, LINES).catch((error) => {
+        const own = clients.get(sender)!;
+        throw new Error(
+          `${error.message}\n${sender}'s own last lines:\n${
+            own.stdout.lines.slice(-12).join("\n")
+          }\n${own.stderr.text}`,
+        );
+      });
       // A moment for a duplicate, if any, to show up too.
       await new Promise((resolve) => setTimeout(resolve, 200));
       assertEquals(
