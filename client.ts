@@ -56,7 +56,8 @@ async function main() {
 function greetRoom(welcome: string, options: ClientOptions): string[] {
   const wantsPassword = /password/i.test(welcome);
   if (wantsPassword && options.password === undefined) {
-    exitWithError(
+    // Thrown out of chatFreely, then printed by runMain as one line.
+    throw new Error(
       `This room needs a password: set ${PASSWORD_VARIABLE} or use --password`,
     );
   }

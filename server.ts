@@ -3,7 +3,7 @@
 
 import { formatAddress, runMain } from "./lib/cli/errors.ts";
 import { chatFreely } from "./lib/chat/full_duplex.ts";
-import { hostRoom } from "./lib/room/host_room.ts";
+import { hostRoom } from "./lib/cli/host_room.ts";
 import { onInterrupt } from "./lib/cli/interrupt.ts";
 import { listenOn, setNoDelay } from "./lib/cli/network.ts";
 import { parseServerOptions, SERVER_HELP } from "./lib/cli/options.ts";

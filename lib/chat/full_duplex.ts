@@ -31,6 +31,7 @@ export interface ChatFreelyOptions {
   /**
    * Lines to send before anything typed, chosen from the first line the
    * other side sends (a room's welcome: a passphrase if it asks, a name).
+   * What it throws ends the chat: {@linkcode chatFreely} throws it.
    */
   greet?: (welcome: string) => string[];
   /**
@@ -84,8 +85,17 @@ export async function chatFreely(
     // Half-close: the other side sees the end, and we still read its last words.
     await conn.closeWrite();
   })();
-  // Sending stops by itself when the connection goes away.
-  sending.catch(() => {});
+  sending.catch((error) => {
+    // The connection going away stops sending; reading tells the story.
+    if (isConnectionGone(error)) return;
+    // Anything else (a greeting that cannot be made) ends the chat with it.
+    failure ??= error instanceof Error ? error : new Error(String(error));
+    try {
+      conn.close();
+    } catch (closeError) {
+      if (!(closeError instanceof Deno.errors.BadResource)) throw closeError;
+    }
+  });
 
   // The room adds a `<name> ` prefix, and making text safe can grow it.
   const peer = new LineReader(conn, {
@@ -118,4 +128,14 @@ export async function chatFreely(
     : inputEnded
     ? "input ended"
     : "peer closed";
+}
+
+/** Errors a write or half-close gives once the connection is gone. */
+function isConnectionGone(error: unknown): boolean {
+  return error instanceof Deno.errors.BadResource ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.Interrupted;
 }

@@ -7,7 +7,10 @@
 
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
-import { MAX_LINE_BYTES } from "../wire/line_splitter.ts";
+import { ROOM_DEFAULTS } from "../room/defaults.ts";
+import type { RoomOptions } from "../room/room.ts";
+
+const D = ROOM_DEFAULTS;
 
 /** The port both scripts use unless told otherwise. */
 export const DEFAULT_PORT = 5555;
@@ -32,32 +35,12 @@ export interface ServerOptions {
   name: string;
   /** The longest message accepted, in bytes. */
   maxLineBytes: number;
-  /** Room limits, from their flags. */
-  limits: RoomLimits;
+  /** The room's options, from their flags (the passphrase too, in a room). */
+  room: RoomOptions;
   /** Serve TLS with this certificate and key. */
   tls?: { certFile: string; keyFile: string };
-  /** The room's passphrase, if it has one. */
-  password?: string;
   /** Print the help text and exit. */
   help: boolean;
-}
-
-/** The room's limits (see the README's "Limits and security" table). */
-export interface RoomLimits {
-  /** Bytes a client may send without a line end before it is dropped. */
-  maxUnterminatedBytes: number;
-  /** Bytes that may wait for one client before it is dropped. */
-  maxQueueBytes: number;
-  /** Clients at once. */
-  maxClients: number;
-  /** Clients from one address at once. */
-  maxPerAddress: number;
-  /** Flood guard: lines at once and lines per second, or `null` for off. */
-  rateLimit: { burstLines: number; linesPerSecond: number } | null;
-  /** Seconds a new client has to choose a name. */
-  nameTimeoutSeconds: number;
-  /** Seconds of silence before a client is dropped; 0 for never. */
-  idleTimeoutSeconds: number;
 }
 
 /** What `client.ts` was asked to do. */
@@ -97,18 +80,22 @@ Options:
                      chat:  both sides send whenever they want
                      room:  many clients in one room (same as --room)
   --room             same as --mode room
-  --name NAME        your name in the room (default "host")
-  --max-line-bytes N longest message in bytes (default ${MAX_LINE_BYTES})
+  --name NAME        your name in the room (default "${D.hostName}")
+  --max-line-bytes N longest message in bytes (default ${D.maxLineBytes})
   -h, --help         show this help
 
 Room limits (each reached one gives that client a one-line reason):
-  --max-unterminated-bytes N  bytes without a line end before dropping (default 16384)
-  --max-queue-bytes N         bytes waiting for a slow reader before dropping it (default 262144)
-  --max-clients N             clients at once (default 100)
-  --max-per-address N         clients from one address at once (default 10)
-  --rate-limit LINES,PER_SEC  lines at once, then lines per second (default 40,5; "off" to disable)
-  --name-timeout SECONDS      time to choose a name (default 60)
-  --idle-timeout SECONDS      silence before a client is dropped (default 3600; 0 = never)
+  --max-unterminated-bytes N  bytes without a line end before dropping (default ${D.maxUnterminatedBytes})
+  --max-queue-bytes N         bytes waiting for a slow reader before dropping it (default ${D.maxQueuedBytes})
+  --max-clients N             clients at once (default ${D.maxClients})
+  --max-per-address N         clients from one address at once (default ${D.maxClientsPerAddress})
+  --rate-limit LINES,PER_SEC  lines at once, then lines per second (default ${D.rateLimit.burstLines},${D.rateLimit.linesPerSecond}; "off" to disable)
+  --name-timeout SECONDS      time to choose a name (default ${
+    D.nameTimeoutMs / 1000
+  })
+  --idle-timeout SECONDS      silence before a client is dropped (default ${
+    D.idleTimeoutMs / 1000
+  }; 0 = never)
 
 Security:
   --tls-cert FILE    serve TLS with this certificate (PEM; needs --allow-read)
@@ -129,7 +116,7 @@ Options:
   --mode MODE        turns: take turns, you speak first (default)
                      chat:  send whenever you want
   --name NAME        join a room with this name (implies a room chat)
-  --max-line-bytes N longest message in bytes (default ${MAX_LINE_BYTES})
+  --max-line-bytes N longest message in bytes (default ${D.maxLineBytes})
   --tls              connect with TLS
   --ca FILE          trust this certificate (PEM), e.g. a self-signed server's
   --password TEXT    the room's passphrase (visible in ps: prefer the
@@ -176,48 +163,57 @@ export function parseServerOptions(args: string[]): ServerOptions {
   if (values.password !== undefined && mode !== "room") {
     throw new UsageError("--password only applies to a room (--room)");
   }
+  const name = values.name ?? D.hostName;
+  const maxLineBytes = parseMaxLineBytes(values["max-line-bytes"]);
   return {
     host: parseHost(values.host ?? DEFAULT_HOST),
     port: parsePort(values.port ?? String(DEFAULT_PORT), { allowZero: true }),
     mode,
-    name: values.name ?? "host",
-    maxLineBytes: parseMaxLineBytes(values["max-line-bytes"]),
-    limits: {
+    name,
+    maxLineBytes,
+    room: {
+      hostName: name,
+      maxLineBytes,
       maxUnterminatedBytes: parseCount(
         values["max-unterminated-bytes"],
         "--max-unterminated-bytes",
-        16384,
+        D.maxUnterminatedBytes,
         1,
       ),
-      maxQueueBytes: parseCount(
+      maxQueuedBytes: parseCount(
         values["max-queue-bytes"],
         "--max-queue-bytes",
-        262144,
+        D.maxQueuedBytes,
         1,
       ),
-      maxClients: parseCount(values["max-clients"], "--max-clients", 100, 1),
-      maxPerAddress: parseCount(
+      maxClients: parseCount(
+        values["max-clients"],
+        "--max-clients",
+        D.maxClients,
+        1,
+      ),
+      maxClientsPerAddress: parseCount(
         values["max-per-address"],
         "--max-per-address",
-        10,
+        D.maxClientsPerAddress,
         1,
       ),
       rateLimit: parseRateLimit(values["rate-limit"]),
-      nameTimeoutSeconds: parseCount(
+      nameTimeoutMs: parseSeconds(
         values["name-timeout"],
         "--name-timeout",
-        60,
+        D.nameTimeoutMs,
         1,
       ),
-      idleTimeoutSeconds: parseCount(
+      idleTimeoutMs: parseSeconds(
         values["idle-timeout"],
         "--idle-timeout",
-        3600,
+        D.idleTimeoutMs,
         0,
       ),
+      password: mode === "room" ? password : undefined,
     },
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
-    password: mode === "room" ? password : undefined,
     help: values.help ?? false,
   };
 }
@@ -337,7 +333,17 @@ function parseMode(text: string | undefined): Mode {
 }
 
 function parseMaxLineBytes(text: string | undefined): number {
-  return parseCount(text, "--max-line-bytes", MAX_LINE_BYTES, 1);
+  return parseCount(text, "--max-line-bytes", D.maxLineBytes, 1);
+}
+
+/** A flag given in whole seconds, as milliseconds. */
+function parseSeconds(
+  text: string | undefined,
+  flag: string,
+  fallbackMs: number,
+  lowest: number,
+): number {
+  return parseCount(text, flag, fallbackMs / 1000, lowest) * 1000;
 }
 
 /** A whole number flag, `lowest` or more. */
@@ -359,8 +365,8 @@ function parseCount(
 
 function parseRateLimit(
   text: string | undefined,
-): RoomLimits["rateLimit"] {
-  if (text === undefined) return { burstLines: 40, linesPerSecond: 5 };
+): RoomOptions["rateLimit"] {
+  if (text === undefined) return { ...D.rateLimit };
   if (text === "off") return null;
   const match = text.match(/^(\d{1,6}),(\d{1,6})$/);
   if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {

@@ -7,9 +7,6 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 
-/** How long a wrong passphrase is made to wait before the answer, against guessing. */
-export const WRONG_PASSWORD_DELAY_MS = 2000;
-
 /**
  * Whether `guess` equals `password`. Both are hashed first, so the comparison
  * always covers 32 bytes whatever the lengths, and every byte is compared.

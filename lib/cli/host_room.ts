@@ -6,9 +6,10 @@
  */
 
 import { ChatConsole } from "../chat/chat_console.ts";
-import { onInterrupt } from "../cli/interrupt.ts";
-import type { ServerOptions } from "../cli/options.ts";
-import { Room } from "./room.ts";
+import { onInterrupt } from "./interrupt.ts";
+import type { ServerOptions } from "./options.ts";
+import { Room } from "../room/room.ts";
+import { serveTcp } from "../room/tcp_member.ts";
 
 /** Serves a room on `listener` until Ctrl+C, which tells the room first. */
 export async function hostRoom(
@@ -16,25 +17,16 @@ export async function hostRoom(
   options: ServerOptions,
 ): Promise<void> {
   const screen = new ChatConsole({ maxLineBytes: options.maxLineBytes });
-  const { limits } = options;
   const room = new Room({
-    hostName: options.name,
+    ...options.room,
     showToHost: (bytes) => screen.showBytes(bytes),
-    maxLineBytes: options.maxLineBytes,
-    maxUnterminatedBytes: limits.maxUnterminatedBytes,
-    maxQueuedBytes: limits.maxQueueBytes,
-    maxClients: limits.maxClients,
-    maxClientsPerAddress: limits.maxPerAddress,
-    rateLimit: limits.rateLimit,
-    nameTimeoutMs: limits.nameTimeoutSeconds * 1000,
-    idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
-    password: options.password,
   });
   let shuttingDown: Promise<void> | undefined;
   onInterrupt(() =>
     shuttingDown ??= (async () => {
       screen.show("*** Shutting down: telling the room.");
-      await room.close("the server is shutting down");
+      listener.close();
+      await room.close();
       await screen.flush();
     })()
   );
@@ -51,7 +43,7 @@ export async function hostRoom(
         );}
     }
   })();
-  await room.serve(listener);
+  await serveTcp(room, listener);
   // Serving ends when a shutdown closes the listener: let it finish telling
   // the room before the process exits.
   await shuttingDown;

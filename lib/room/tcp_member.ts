@@ -1,0 +1,175 @@
+/**
+ * TCP connections as room members: the read loop that splits bytes into
+ * lines, and a bounded, batched outgoing queue (`outbox.ts`) so that one
+ * slow reader never holds up the room.
+ *
+ * @module
+ */
+
+import { setNoDelay } from "../cli/network.ts";
+import { LineSplitter } from "../wire/line_splitter.ts";
+import { READ_SIZE } from "../wire/line_reader.ts";
+import type { Member } from "./member.ts";
+import { Outbox, type QueueLedger } from "./outbox.ts";
+import type { Room, RoomSeat } from "./room.ts";
+import * as wire from "./wire.ts";
+
+/** Options for {@linkcode TcpMember}. */
+export interface TcpMemberOptions {
+  /**
+   * Bytes that may wait for it before it counts as stalled.
+   *
+   * @default {262144}
+   */
+  maxQueuedBytes?: number;
+  /** Where its queued bytes are counted with the room's others. */
+  ledger?: QueueLedger;
+  /**
+   * How long it gets to take its last bytes when closed.
+   *
+   * @default {2000}
+   */
+  closeGraceMs?: number;
+  /** Called once when its queue overflows (it stopped reading). */
+  onStalled?: () => void;
+  /** Called once when a write fails (it went away). */
+  onLost?: () => void;
+}
+
+/** One TCP connection, as a member of a room. */
+export class TcpMember implements Member {
+  /** The connection. */
+  readonly conn: Deno.Conn;
+  /** Its remote address. */
+  readonly address: string;
+  readonly #outbox: Outbox;
+  readonly #closeGraceMs: number;
+  #closed = false;
+
+  /** Wraps `conn`; nothing is read until {@linkcode readInto}. */
+  constructor(conn: Deno.Conn, options: TcpMemberOptions = {}) {
+    this.conn = conn;
+    this.address = (conn.remoteAddr as Deno.NetAddr).hostname ?? "unknown";
+    this.#closeGraceMs = options.closeGraceMs ?? 2000;
+    this.#outbox = new Outbox(conn, {
+      maxQueuedBytes: options.maxQueuedBytes,
+      ledger: options.ledger,
+      onOverflow: options.onStalled,
+      // The room must hear of it: the read loop ends quietly once closed.
+      onWriteError: () => {
+        options.onLost?.();
+        this.#closeNow();
+      },
+    });
+    setNoDelay(conn);
+  }
+
+  /** Bytes queued and not yet written. */
+  get queuedBytes(): number {
+    return this.#outbox.queuedBytes;
+  }
+
+  /** Queues `bytes`; dropped once closed. */
+  deliver(bytes: Uint8Array): void {
+    this.#outbox.send(bytes);
+  }
+
+  /**
+   * Writes what is queued, then closes; a peer that does not take its last
+   * bytes within the close grace is closed anyway.
+   */
+  async close(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#closeGraceMs);
+    });
+    await Promise.race([this.#outbox.close(), grace]);
+    clearTimeout(timer);
+    this.#closeNow();
+  }
+
+  /**
+   * Reads lines into `seat` until the connection ends or the room closes
+   * it. Waits while the room catches up, and drops a peer that sends too
+   * much without a line end.
+   */
+  async readInto(seat: RoomSeat, room: Room): Promise<void> {
+    const { maxLineBytes, maxUnterminatedBytes } = room.settings;
+    const splitter = new LineSplitter({ maxLineBytes });
+    const buffer = new Uint8Array(READ_SIZE);
+    // Open until the room starts closing it (a refused passphrase still
+    // reads, and ignores, lines until its delayed answer).
+    const open = () => !seat.state.closing && !this.#closed;
+    try {
+      while (open()) {
+        const count = await this.conn.read(buffer);
+        if (count === null) break;
+        // Checked after the read: reads already under way all finish in
+        // one burst, so the check must come before their lines are relayed.
+        const pause = room.catchingUp();
+        if (pause) await pause;
+        seat.heard();
+        for (const frame of splitter.push(buffer.subarray(0, count))) {
+          if (!open()) break;
+          seat.receive(frame);
+        }
+        if (splitter.bytesWithoutLineEnd > maxUnterminatedBytes) {
+          seat.drop(wire.reasons.unterminated(maxUnterminatedBytes));
+        }
+      }
+      // The peer finished sending: a last unterminated line still counts.
+      const last = open() ? splitter.flush() : null;
+      if (last) seat.receive(last);
+      seat.ended(null);
+    } catch {
+      // Any failed read (a reset, an abrupt close, a broken TLS handshake)
+      // means the same thing here: the peer is gone, and the server goes on.
+      seat.ended(wire.reasons.lost);
+    } finally {
+      seat.closed();
+    }
+  }
+
+  #closeNow(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BadResource)) throw error;
+    }
+  }
+}
+
+/** Accepts TCP clients into `room` from `listener` until it is closed. */
+export async function serveTcp(
+  room: Room,
+  listener: Deno.Listener,
+): Promise<void> {
+  while (true) {
+    let conn: Deno.Conn;
+    try {
+      conn = await listener.accept();
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource) return;
+      if (error instanceof Deno.errors.Interrupted) return;
+      // Out of file descriptors and the like: wait, then keep serving.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
+    admit(room, conn);
+  }
+}
+
+function admit(room: Room, conn: Deno.Conn): void {
+  const { maxQueuedBytes, closeGraceMs } = room.settings;
+  const member: TcpMember = new TcpMember(conn, {
+    maxQueuedBytes,
+    closeGraceMs,
+    ledger: room.ledger,
+    onStalled: () => seat.drop(wire.reasons.stalled),
+    onLost: () => seat.ended(wire.reasons.lost),
+  });
+  const seat = room.join(member);
+  member.readInto(seat, room);
+}

@@ -1,0 +1,153 @@
+/**
+ * Every line the room server sends, in one place: PROTOCOL.md describes
+ * exactly these. Lines are `\n`-terminated UTF-8; text that came from a
+ * client is made safe with {@linkcode sanitize} before it goes out.
+ *
+ * @module
+ */
+
+import { MAX_NAME_LENGTH } from "../wire/names.ts";
+import { sanitize } from "../wire/sanitize.ts";
+
+const encoder = new TextEncoder();
+
+/** The first line in a room without a passphrase. */
+export const NAME_WELCOME =
+  `Welcome to the chatlab room. Type your name and press Enter (letters, digits, _ and -, up to ${MAX_NAME_LENGTH}).`;
+
+/** The first line in a room with a passphrase. */
+export const PASSWORD_WELCOME =
+  "Welcome to the chatlab room. This room needs a password: type it and press Enter.";
+
+/** What `/help` shows, one notice per line. */
+export const HELP_LINES: readonly string[] = [
+  "Commands:",
+  "  /who              who is in the room",
+  "  /me ACTION        say what you are doing (* you ACTION)",
+  "  /msg NAME TEXT    a private message to NAME",
+  "  /nick NEW         change your name",
+  "  /quit [REASON]    leave the room",
+  "  /help             this list",
+  "  //TEXT            send a message that starts with /",
+];
+
+/** `<alice> text`: a message, attributed by the server. */
+export function chatLine(name: string, text: string): Uint8Array {
+  return encoder.encode(`<${name}> ${sanitize(text)}\n`);
+}
+
+/** `* alice waves`: a `/me` action. */
+export function actionLine(name: string, action: string): Uint8Array {
+  return encoder.encode(`* ${name} ${sanitize(action)}\n`);
+}
+
+/** `*alice* text`: what the receiver of a private message sees. */
+export function privateLine(from: string, text: string): Uint8Array {
+  return encoder.encode(`*${from}* ${sanitize(text)}\n`);
+}
+
+/** `-> *bob* text`: what the sender of a private message sees. */
+export function privateEchoLine(to: string, text: string): Uint8Array {
+  return encoder.encode(`-> *${to}* ${sanitize(text)}\n`);
+}
+
+/** `*** text`: a line from the server itself. */
+export function notice(text: string): Uint8Array {
+  return encoder.encode(`*** ${text}\n`);
+}
+
+/** `*** Error: Text`: a mistake, not fatal. */
+export function errorLine(text: string): Uint8Array {
+  return notice(`Error: ${capitalize(text)}`);
+}
+
+/** `*** Disconnected: reason`: the last line before the server closes. */
+export function disconnectedLine(reason: string): Uint8Array {
+  return encoder.encode(`*** Disconnected: ${sanitize(reason)}\n`);
+}
+
+/** The notice after a right passphrase. */
+export function passwordAcceptedLine(): Uint8Array {
+  return notice(`Password accepted. ${NAME_WELCOME}`);
+}
+
+/** `In the room (2): host, alice`. */
+export function whoText(names: readonly string[]): string {
+  return `In the room (${names.length}): ${names.join(", ")}`;
+}
+
+/** The greeting once a name is taken. */
+export function helloLine(name: string, names: readonly string[]): Uint8Array {
+  return notice(`Hello ${name}! ${whoText(names)}. Type /help for commands.`);
+}
+
+/** Around the history a newcomer is shown. */
+export const HISTORY_START = "Last messages:";
+/** After the history a newcomer is shown. */
+export const HISTORY_END = "End of last messages.";
+
+/** `*** alice joined`. */
+export function joinedLine(name: string): Uint8Array {
+  return notice(`${name} joined`);
+}
+
+/** `*** alice left` or `*** alice left (reason)`. */
+export function leftLine(name: string, reason: string | null): Uint8Array {
+  return notice(`${name} left${reason ? ` (${sanitize(reason)})` : ""}`);
+}
+
+/** `*** alice is now known as ally`. */
+export function renamedLine(oldName: string, newName: string): Uint8Array {
+  return notice(`${oldName} is now known as ${newName}`);
+}
+
+/** Why a client was refused or dropped; each goes after `Disconnected: `. */
+export const reasons = {
+  full: (maxClients: number) =>
+    `the server is full (${
+      count(maxClients, "person", "people")
+    }); try again later`,
+  tooManyFrom: (address: string, limit: number) =>
+    `too many connections from ${address} (the limit is ${limit})`,
+  unterminated: (maxBytes: number) =>
+    `sent more than ${maxBytes} bytes without a line end`,
+  stalled: "not reading messages fast enough",
+  lost: "connection lost",
+  flooding: "flooding (too many lines too fast)",
+  wrongPassword: "wrong password",
+  noName: (ms: number) => `no name was chosen within ${seconds(ms)}`,
+  silent: (ms: number) => `silent for more than ${seconds(ms)}`,
+  shutdown: "the server is shutting down",
+} as const;
+
+/** The errors a client can get while staying connected. */
+export const errors = {
+  oversize: (bytes: number, limit: number) =>
+    `your line was ${bytes} bytes; the limit is ${limit} bytes, so it was not sent`,
+  tooFast: "you are sending too fast; slow down (lines are being dropped)",
+  badName: (problem: string) => `${capitalize(problem)}; type another name`,
+  nameTaken: (name: string) => `name "${name}" is taken`,
+  meUsage: "usage: /me ACTION",
+  msgUsage: "usage: /msg NAME TEXT",
+  nobodyCalled: (name: string) =>
+    `nobody called "${sanitize(name.slice(0, 32))}" is here; type /who`,
+  unknownCommand: (command: string) =>
+    `unknown command "${sanitize(command.slice(0, 32))}"; type /help`,
+  hostQuit: "to stop the server, press Ctrl+C",
+  hostNick: "the host's name is set with server.ts --name",
+} as const;
+
+/** `1 second`, `60 seconds`: a duration in milliseconds, in whole seconds. */
+function seconds(ms: number): string {
+  return count(Math.round(ms / 1000), "second", "seconds");
+}
+
+/** `1 person`, `100 people`. */
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** `Name` from `name`. */
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
