@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-env=CHATLAB_PASSWORD
+#!/usr/bin/env -S deno run --allow-net --allow-env=CHATLAB_PASSWORD,CHATLAB_OP_PASSWORD
 // The lesson's chat server: wait for a client and take turns (or chat freely, or host a room).
 
 import { formatAddress, runMain } from "./lib/cli/errors.ts";

@@ -10,6 +10,7 @@ import { onInterrupt } from "./interrupt.ts";
 import type { ServerOptions } from "./options.ts";
 import { Room } from "../room/room.ts";
 import { serveTcp } from "../room/tcp_member.ts";
+import { openRoomStore, type StoreHooks } from "./room_storage.ts";
 
 /** Serves a room on `listener` until Ctrl+C, which tells the room first. */
 export async function hostRoom(
@@ -17,8 +18,16 @@ export async function hostRoom(
   options: ServerOptions,
 ): Promise<void> {
   const screen = new ChatConsole({ maxLineBytes: options.maxLineBytes });
+  // Storage first: a file that can't be used stops the server before anyone
+  // joins (one line, exit 1).
+  const storage: StoreHooks = options.db === undefined
+    ? {}
+    : openRoomStore(options.db, options.keep, options.room.historySize, {
+      show: (line) => screen.show(line),
+    });
   const room = new Room({
     ...options.room,
+    ...storage,
     showToHost: (bytes) => screen.showBytes(bytes),
   });
   let shuttingDown: Promise<void> | undefined;
@@ -27,6 +36,7 @@ export async function hostRoom(
       screen.show("*** Shutting down: telling the room.");
       listener.close();
       await room.close();
+      storage.close?.();
       await screen.flush();
     })()
   );

@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { DEFAULT_KEEP, type Retention } from "../store/room_store.ts";
 import { UsageError } from "./errors.ts";
 import { ROOM_DEFAULTS } from "../room/defaults.ts";
 import type { RoomOptions } from "../room/room.ts";
@@ -39,6 +40,10 @@ export interface ServerOptions {
   room: RoomOptions;
   /** Serve TLS with this certificate and key. */
   tls?: { certFile: string; keyFile: string };
+  /** Keep the room's history in this SQLite file (`--db`). */
+  db?: string;
+  /** How much history the file keeps (`--keep`). */
+  keep: Retention;
   /** Print the help text and exit. */
   help: boolean;
 }
@@ -65,6 +70,9 @@ export interface ClientOptions {
 
 /** The environment variable that can hold a room passphrase, out of sight of `ps`. */
 export const PASSWORD_VARIABLE = "CHATLAB_PASSWORD";
+
+/** Where `server.ts` reads the moderator passphrase (`/op`) from. */
+export const OP_PASSWORD_VARIABLE = "CHATLAB_OP_PASSWORD";
 
 /** `server.ts --help`. */
 export const SERVER_HELP =
@@ -101,7 +109,15 @@ Security:
   --tls-cert FILE    serve TLS with this certificate (PEM; needs --allow-read)
   --tls-key FILE     ... and this private key (PEM)
   --password TEXT    a room passphrase (visible in ps: prefer the environment
-                     variable CHATLAB_PASSWORD)`;
+                     variable CHATLAB_PASSWORD)
+  --op-password TEXT the moderator passphrase for /op (prefer the environment
+                     variable CHATLAB_OP_PASSWORD)
+
+History:
+  --db FILE          keep the room's history in this SQLite file, so it
+                     survives a restart (needs --allow-read and --allow-write)
+  --keep N[d]        how much the file keeps: N days (30d, the default) or the
+                     last N messages (5000)`;
 
 /** `client.ts --help`. */
 export const CLIENT_HELP =
@@ -147,13 +163,20 @@ export function parseServerOptions(args: string[]): ServerOptions {
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
     password: { type: "string" },
+    "op-password": { type: "string" },
+    db: { type: "string" },
+    keep: { type: "string" },
   });
+
   if (positionals.length > 0) {
     throw new UsageError(
       `Unexpected argument "${positionals[0]}" (see --help)`,
     );
   }
   const mode = values.room ? "room" : parseMode(values.mode);
+  if ((values.db ?? values.keep) !== undefined && mode !== "room") {
+    throw new UsageError("--db and --keep only apply to a room (--room)");
+  }
   const certFile = values["tls-cert"];
   const keyFile = values["tls-key"];
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -162,6 +185,11 @@ export function parseServerOptions(args: string[]): ServerOptions {
   const password = values.password ?? passwordFromEnvironment();
   if (values.password !== undefined && mode !== "room") {
     throw new UsageError("--password only applies to a room (--room)");
+  }
+  const opPassword = values["op-password"] ??
+    passwordFromEnvironment(OP_PASSWORD_VARIABLE);
+  if (values["op-password"] !== undefined && mode !== "room") {
+    throw new UsageError("--op-password only applies to a room (--room)");
   }
   const name = values.name ?? D.hostName;
   const maxLineBytes = parseMaxLineBytes(values["max-line-bytes"]);
@@ -212,8 +240,11 @@ export function parseServerOptions(args: string[]): ServerOptions {
         0,
       ),
       password: mode === "room" ? password : undefined,
+      opPassword: mode === "room" ? opPassword : undefined,
     },
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    db: values.db,
+    keep: parseKeep(values.keep),
     help: values.help ?? false,
   };
 }
@@ -310,16 +341,29 @@ export function parseHost(text: string): string {
 }
 
 /**
- * The passphrase in `CHATLAB_PASSWORD`, if this run may read it (the tasks and
- * shebangs grant `--allow-env=CHATLAB_PASSWORD`) and it is set.
+ * The passphrase in `variable` (`CHATLAB_PASSWORD` unless told), if this run
+ * may read it (the tasks and shebangs grant `--allow-env` for it) and it is
+ * set.
  */
-function passwordFromEnvironment(): string | undefined {
-  const permission = Deno.permissions.querySync({
-    name: "env",
-    variable: PASSWORD_VARIABLE,
-  });
+function passwordFromEnvironment(
+  variable: string = PASSWORD_VARIABLE,
+): string | undefined {
+  const permission = Deno.permissions.querySync({ name: "env", variable });
   if (permission.state !== "granted") return undefined;
-  return Deno.env.get(PASSWORD_VARIABLE) || undefined;
+  return Deno.env.get(variable) || undefined;
+}
+
+/** `--keep 30d` (days) or `--keep 5000` (messages). */
+function parseKeep(text: string | undefined): Retention {
+  if (text === undefined) return DEFAULT_KEEP;
+  const match = text.match(/^(\d+)(d?)$/);
+  const n = Number(match?.[1]);
+  if (!match || n < 1 || n > 1_000_000_000) {
+    throw new UsageError(
+      `Invalid --keep "${text}": use a number of days such as 30d, or of messages such as 5000`,
+    );
+  }
+  return match[2] === "d" ? { days: n } : { rows: n };
 }
 
 function parseMode(text: string | undefined): Mode {

@@ -8,6 +8,7 @@
 
 import { nameProblem } from "../wire/names.ts";
 import type { MemberState } from "./member.ts";
+import type { Moderation } from "./moderation.ts";
 import * as wire from "./wire.ts";
 
 /** What a command may ask of the room. */
@@ -24,6 +25,20 @@ export interface CommandRoom {
   rename(state: MemberState, newName: string): void;
   /** A member leaves: the room is told (with `reason`), then it is closed. */
   leave(state: MemberState, reason: string | null): void;
+  /** What teachers have set: mutes, bans, topic, modes. */
+  readonly moderation: Moderation;
+  /** The time on the room's clock. */
+  now(): number;
+  /** `*** text` to everyone, the operator included. */
+  announce(text: string): void;
+  /** Closes a member with `reason`, without the usual "left" line. */
+  remove(state: MemberState, reason: string): void;
+  /** Forgets the messages newcomers are shown. */
+  clearHistory(): void;
+  /** Whether `guess` is the moderator passphrase; `null` if there is none. */
+  opPasswordMatches(guess: string): boolean | null;
+  /** Runs `then` after the wrong-passphrase delay. */
+  afterPasswordDelay(then: () => void): void;
 }
 
 /** A typed command line, split: `/msg bob hi there`. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { RoomMessage } from "./room_options.ts";
+import type { RestoredMessage, RoomMessage } from "./room_options.ts";
 import * as wire from "./wire.ts";
 
 /** Numbers messages and keeps the last `size` of them. */
@@ -15,10 +15,24 @@ export class History {
   readonly #recent: RoomMessage[] = [];
   #lastId: number;
 
-  /** Keeps `size` messages; ids go on from `lastId`. */
-  constructor(size: number, lastId = 0) {
+  /** Keeps `size` messages; ids go on from `lastId`, after `restored`. */
+  constructor(
+    size: number,
+    lastId = 0,
+    restored: readonly RestoredMessage[] = [],
+  ) {
     this.#size = size;
     this.#lastId = lastId;
+    for (const { id, time, kind, from, text } of restored.slice(-size)) {
+      this.#recent.push({
+        id,
+        time,
+        kind,
+        from,
+        text,
+        line: lineOf(kind, from, text),
+      });
+    }
   }
 
   /** The kept messages, oldest first. */
@@ -27,11 +41,19 @@ export class History {
   }
 
   /** Makes the next message (with its id and wire line), not yet kept. */
-  next(kind: RoomMessage["kind"], from: string, text: string): RoomMessage {
-    const line = kind === "say"
-      ? wire.chatLine(from, text)
-      : wire.actionLine(from, text);
-    return { id: ++this.#lastId, kind, from, text, line };
+  next(
+    kind: RoomMessage["kind"],
+    from: string,
+    text: string,
+    time: number = Date.now(),
+  ): RoomMessage {
+    const line = lineOf(kind, from, text);
+    return { id: ++this.#lastId, time, kind, from, text, line };
+  }
+
+  /** Forgets every kept message; ids go on. */
+  clear(): void {
+    this.#recent.length = 0;
   }
 
   /** Keeps `message`, forgetting the oldest past the size. */
@@ -39,4 +61,10 @@ export class History {
     this.#recent.push(message);
     if (this.#recent.length > this.#size) this.#recent.shift();
   }
+}
+
+function lineOf(kind: RoomMessage["kind"], from: string, text: string) {
+  return kind === "say"
+    ? wire.chatLine(from, text)
+    : wire.actionLine(from, text);
 }

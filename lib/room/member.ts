@@ -46,6 +46,8 @@ export interface MemberState {
   lastHeard: number;
   /** Its flood guard; `null` when off (and for the operator). */
   readonly flood: FloodGuard | null;
+  /** A teacher: the operator, or a member after `/op`. */
+  moderator?: boolean;
   /** Set once the room began closing it; closing it again returns this. */
   closing?: Promise<void>;
 }

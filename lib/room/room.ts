@@ -50,6 +50,7 @@ import { catchingUp, roomLedger } from "./catch_up.ts";
 import { passwordMatches } from "./password.ts";
 import { FloodGuard } from "./flood_guard.ts";
 import { Admission } from "./admission.ts";
+import { type Audience, Moderation } from "./moderation.ts";
 import * as wire from "./wire.ts";
 
 export type { Member, MemberState, Phase } from "./member.ts";
@@ -61,8 +62,12 @@ export class Room implements CommandRoom {
   readonly settings: RoomSettings;
   /** Bytes queued for all members together; transports count their queues here. */
   readonly ledger: QueueLedger;
+  /** What teachers have set: mutes, bans, topic, modes. */
+  readonly moderation: Moderation = new Moderation();
   readonly #password: string | undefined;
+  readonly #opPassword: string | undefined;
   readonly #onMessage: RoomOptions["onMessage"];
+  readonly #onClear: RoomOptions["onClear"];
   readonly #clock: Clock;
   readonly #host: MemberState;
   /** Everyone who chose a name, by {@linkcode nameKey}; the host included. */
@@ -78,15 +83,22 @@ export class Room implements CommandRoom {
 
   /** Makes an empty room with the operator in it. */
   constructor(options: RoomOptions = {}) {
-    const { password, onMessage, ...rest } = options;
+    const { password, opPassword, onMessage, onClear, restore, ...rest } =
+      options;
     this.settings = withDefaults(rest);
+    this.#opPassword = opPassword;
     const problem = nameProblem(this.settings.hostName);
     if (problem) throw new RangeError(`Invalid host name: ${problem}`);
     this.#password = password;
     this.#onMessage = onMessage;
+    this.#onClear = onClear;
     this.#clock = this.settings.clock;
     this.ledger = roomLedger(this.settings.maxQueuedBytes);
-    this.#history = new History(this.settings.historySize);
+    this.#history = new History(
+      this.settings.historySize,
+      restore?.lastId,
+      restore?.messages,
+    );
     this.#host = newMemberState(
       {
         address: "",
@@ -102,13 +114,16 @@ export class Room implements CommandRoom {
       this.settings.maxClientsPerAddress,
     );
     this.#host.phase = "chatting";
+    this.#host.moderator = true;
     this.#host.name = this.settings.hostName;
     this.#named.set(nameKey(this.#host.name), this.#host);
   }
 
-  /** Names in the room, the operator first. */
+  /** Names in the room, the operator first; `@` marks other moderators. */
   get names(): string[] {
-    return [...this.#named.values()].map((state) => state.name);
+    return [...this.#named.values()].map((state) =>
+      state.moderator && state !== this.#host ? `@${state.name}` : state.name
+    );
   }
 
   /** Members joined, named or not (the operator not counted). */
@@ -128,7 +143,8 @@ export class Room implements CommandRoom {
     const flood = rateLimit && new FloodGuard(rateLimit, maxLineBytes, now);
     const state = newMemberState(member, now, flood);
     this.#members.add(state);
-    const refusal = this.#admission.count(member.address);
+    const refusal = this.#admission.count(member.address) ??
+      this.moderation.refusal(member.address, now);
     this.#sweeper ??= this.#clock.setTimeout(
       () => this.#sweep(),
       sweepIntervalMs,
@@ -193,6 +209,7 @@ export class Room implements CommandRoom {
   /** Renames a member (the name was checked) and tells everyone. */
   rename(state: MemberState, newName: string): void {
     const oldName = state.name;
+    this.moderation.renamed(oldName, newName);
     this.#named.delete(nameKey(oldName));
     state.name = newName;
     this.#named.set(nameKey(newName), state);
@@ -202,6 +219,45 @@ export class Room implements CommandRoom {
   /** A member leaves: the room is told (with `reason`), then it is closed. */
   leave(state: MemberState, reason: string | null): void {
     this.#leave(state, reason);
+  }
+
+  /** The time on the room's clock. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** `*** text` to everyone, the operator included. */
+  announce(text: string): void {
+    this.#broadcast(wire.notice(text), null);
+  }
+
+  /** Closes a member with `reason`, without the usual "left" line. */
+  remove(state: MemberState, reason: string): void {
+    if (this.find(state.name) === state) {
+      this.#named.delete(nameKey(state.name));
+    }
+    this.#disconnect(state, reason);
+  }
+
+  /** Forgets the messages newcomers are shown. */
+  clearHistory(): void {
+    this.#history.clear();
+    this.#onClear?.();
+  }
+
+  /** Whether `guess` is the moderator passphrase; `null` if there is none. */
+  opPasswordMatches(guess: string): boolean | null {
+    if (this.#opPassword === undefined) return null;
+    return passwordMatches(guess, this.#opPassword);
+  }
+
+  /** Runs `then` after the wrong-passphrase delay (cancelled by `close`). */
+  afterPasswordDelay(then: () => void): void {
+    const timer = this.#clock.setTimeout(() => {
+      this.#refusals.delete(timer);
+      then();
+    }, this.settings.wrongPasswordDelayMs);
+    this.#refusals.add(timer);
   }
 
   // ---- the handshake and lines ----
@@ -253,6 +309,11 @@ export class Room implements CommandRoom {
     state.name = name;
     this.#named.set(nameKey(name), state);
     state.member.deliver(wire.helloLine(name, this.names));
+    if (this.moderation.topic !== "") {
+      state.member.deliver(
+        wire.notice(wire.mod.topicIs(this.moderation.topic)),
+      );
+    }
     if (this.history.length > 0) {
       state.member.deliver(wire.notice(wire.HISTORY_START));
       for (const message of this.history) state.member.deliver(message.line);
@@ -274,11 +335,34 @@ export class Room implements CommandRoom {
   }
 
   #onLine(state: MemberState, text: string): void {
+    const refusal = this.moderation.talkRefusal(
+      state,
+      this.#audience(text),
+      this.#clock.now(),
+    );
+    if (refusal) return state.member.deliver(wire.errorLine(refusal));
     if (text.startsWith("/") && !text.startsWith("//")) {
       runCommand(this, state, text, this.settings.commands);
       return;
     }
     this.publish(state, "say", text.startsWith("//") ? text.slice(1) : text);
+  }
+
+  /**
+   * Who a line talks to, for moderation: the room, or the target of a
+   * `/msg`; `null` for a command that says nothing to anyone.
+   */
+  #audience(text: string): Audience | null {
+    if (!text.startsWith("/") || text.startsWith("//")) return "room";
+    const [command, target] = text.split(" ");
+    switch (command.toLowerCase()) {
+      case "/me":
+        return "room";
+      case "/msg":
+        return this.find(target ?? "") ?? null;
+      default:
+        return null;
+    }
   }
 
   /** Sends `line` to every named member but `except`; the same bytes for all. */

@@ -8,6 +8,7 @@
 import type { Frame } from "../wire/line_splitter.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { COMMANDS, type CommandTable } from "./commands.ts";
+import { MODERATION_COMMANDS } from "./moderation_commands.ts";
 import { type RateLimitSetting, ROOM_DEFAULTS } from "./defaults.ts";
 import type { MemberState } from "./member.ts";
 
@@ -86,6 +87,12 @@ export interface RoomOptions {
    */
   password?: string;
   /**
+   * The passphrase that makes a member a moderator (`/op PASSPHRASE`).
+   *
+   * @default {undefined (only the operator moderates)}
+   */
+  opPassword?: string;
+  /**
    * How often deadlines are checked, in milliseconds.
    *
    * @default {1000}
@@ -112,7 +119,7 @@ export interface RoomOptions {
   /**
    * The slash commands.
    *
-   * @default {COMMANDS}
+   * @default {COMMANDS and MODERATION_COMMANDS}
    */
   commands?: CommandTable;
   /**
@@ -121,12 +128,42 @@ export interface RoomOptions {
    * @default {none}
    */
   onMessage?: (message: RoomMessage) => void;
+  /**
+   * Called when a moderator clears the history (`/clear`), so a store
+   * forgets it too.
+   *
+   * @default {none}
+   */
+  onClear?: () => void;
+  /**
+   * History to start from (a store's): ids go on after `lastId`, and
+   * `messages` (oldest first) are what newcomers are shown.
+   *
+   * @default {an empty room}
+   */
+  restore?: { lastId: number; messages: readonly RestoredMessage[] };
+}
+
+/** A message from before this run of the room (from a store). */
+export interface RestoredMessage {
+  /** Its id. */
+  readonly id: number;
+  /** When it was said, in milliseconds since 1970. */
+  readonly time: number;
+  /** A plain message, or a `/me` action. */
+  readonly kind: "say" | "action";
+  /** The sender's name. */
+  readonly from: string;
+  /** What they said. */
+  readonly text: string;
 }
 
 /** A message said in the room. */
 export interface RoomMessage {
   /** 1 for the room's first message, then one more for each. */
   readonly id: number;
+  /** When it was said, in milliseconds since 1970 (wall-clock time). */
+  readonly time: number;
   /** A plain message, or a `/me` action. */
   readonly kind: "say" | "action";
   /** The sender's name. */
@@ -155,12 +192,20 @@ export interface RoomSeat {
 
 /** A room's options with every default filled in (the passphrase and store aside). */
 export type RoomSettings = Readonly<
-  Required<Omit<RoomOptions, "password" | "onMessage">>
+  Required<
+    Omit<
+      RoomOptions,
+      "password" | "opPassword" | "onMessage" | "onClear" | "restore"
+    >
+  >
 >;
 
 /** `options` with {@linkcode ROOM_DEFAULTS} where they are missing or `undefined`. */
 export function withDefaults(
-  options: Omit<RoomOptions, "password" | "onMessage">,
+  options: Omit<
+    RoomOptions,
+    "password" | "opPassword" | "onMessage" | "onClear" | "restore"
+  >,
 ): RoomSettings {
   const given = Object.fromEntries(
     Object.entries(options).filter(([, value]) => value !== undefined),
@@ -169,7 +214,7 @@ export function withDefaults(
     ...ROOM_DEFAULTS,
     showToHost: () => {},
     clock: realClock,
-    commands: COMMANDS,
+    commands: new Map([...COMMANDS, ...MODERATION_COMMANDS]),
     ...given,
   };
 }

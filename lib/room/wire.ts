@@ -29,6 +29,17 @@ export const HELP_LINES: readonly string[] = [
   "  /quit [REASON]    leave the room",
   "  /help             this list",
   "  //TEXT            send a message that starts with /",
+  "  /topic            show the room's topic",
+  "Teachers (the operator, or after /op PASSPHRASE):",
+  "  /op PASSPHRASE    become a moderator; /deop gives it up",
+  "  /kick NAME [REASON]      remove NAME from the room",
+  "  /mute NAME [MINUTES]     NAME reads but can't talk; /unmute NAME",
+  "  /ban NAME [MINUTES]      remove NAME and refuse its address; /unban ADDRESS, /bans",
+  "  /topic TEXT       set the topic newcomers see",
+  "  /slow SECONDS     one line per SECONDS per student (0: off)",
+  "  /quiet on|off     only teachers may talk",
+  "  /lock on|off      no new joins",
+  "  /clear            forget the history newcomers see",
 ];
 
 /** `<alice> text`: a message, attributed by the server. */
@@ -136,6 +147,83 @@ export const errors = {
   hostQuit: "to stop the server, press Ctrl+C",
   hostNick: "the host's name is set with server.ts --name",
 } as const;
+
+/** Moderation: the room's announcements, replies and reasons. */
+export const mod = {
+  forModerators: (command: string) =>
+    `${
+      sanitize(command.slice(0, 32))
+    } is for teachers (moderators); a teacher becomes one with /op PASSPHRASE`,
+  usage: (usage: string) => `usage: ${usage}`,
+  notModerator: "you are not a moderator",
+  alreadyModerator: "you are a moderator already",
+  operatorAlways: "the operator is always a moderator",
+  noOpPassword:
+    "this room has no moderator passphrase (the server sets one with CHATLAB_OP_PASSWORD or --op-password)",
+  wrongOpPassword: "wrong moderator passphrase",
+  notYourself: "you can't do that to yourself",
+  notOperator: "the operator can't be removed, muted or banned",
+  otherModerator: (name: string) =>
+    `${name} is a moderator too; only the operator can do that`,
+  notMuted: (name: string) => `${name} is not muted`,
+  notBanned: (address: string) =>
+    `no ban on "${sanitize(address.slice(0, 64))}"; type /bans`,
+  opped: (name: string) => `${name} is now a moderator`,
+  deopped: (name: string) => `${name} is no longer a moderator`,
+  kicked: (by: string, name: string, reason: string | null) =>
+    `${by} removed ${name} from the room${
+      reason ? ` (${sanitize(reason)})` : ""
+    }`,
+  kickReason: (reason: string | null) =>
+    `removed by teacher${reason ? ` (${reason})` : ""}`,
+  muted: (by: string, name: string, minutes: number | undefined) =>
+    `${by} muted ${name} ${forMinutes(minutes, "until unmuted")}`,
+  unmuted: (by: string, name: string) => `${by} unmuted ${name}`,
+  banned: (by: string, name: string, minutes: number | undefined) =>
+    `${by} banned ${name} ${forMinutes(minutes, "until the room closes")}`,
+  banReason: (minutes: number | undefined) =>
+    `banned by teacher ${forMinutes(minutes, "until the room closes")}`,
+  unbanned: (by: string, name: string) => `${by} lifted the ban on ${name}`,
+  banList: (
+    bans: readonly { address: string; name: string; until: number | null }[],
+    now: number,
+  ): string[] =>
+    bans.length === 0 ? ["No bans."] : [
+      `Bans (${bans.length}):`,
+      ...bans.map(({ address, name, until }) =>
+        `  ${address} (${name}) ${
+          until === null
+            ? "until the room closes"
+            : `for ${
+              Math.max(1, Math.ceil((until - now) / 60_000))
+            } more minute(s)`
+        }`
+      ),
+    ],
+  topicIs: (topic: string) =>
+    topic === "" ? "No topic is set." : `Topic: ${sanitize(topic)}`,
+  topicSet: (by: string, topic: string) =>
+    `${by} set the topic: ${sanitize(topic)}`,
+  slow: (by: string, seconds: number) =>
+    seconds === 0
+      ? `${by} turned slow mode off`
+      : `${by} turned slow mode on: one line every ${
+        count(seconds, "second", "seconds")
+      } per student`,
+  quiet: (by: string, on: boolean) =>
+    on
+      ? `${by} turned quiet mode on: only teachers may talk`
+      : `${by} turned quiet mode off: everyone may talk`,
+  locked: (by: string, on: boolean) =>
+    on ? `${by} locked the room: no new joins` : `${by} unlocked the room`,
+  cleared: (by: string) => `${by} cleared the history`,
+} as const;
+
+function forMinutes(minutes: number | undefined, forever: string): string {
+  return minutes === undefined
+    ? forever
+    : `for ${count(minutes, "minute", "minutes")}`;
+}
 
 /** `1 second`, `60 seconds`: a duration in milliseconds, in whole seconds. */
 function seconds(ms: number): string {

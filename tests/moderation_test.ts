@@ -1,0 +1,255 @@
+// Moderation end to end: a real server.ts room, the operator typing at its
+// console, real client.ts and nc clients. Students who must be told apart by
+// address connect with `nc -s 127.0.0.x` (all of 127/8 is this machine).
+
+import { assertEquals, assertOk } from "./support/assert.ts";
+import { RunningProcess, runScript } from "./support/process.ts";
+import { needProgram, testNeeding } from "./support/requires.ts";
+import { runChatlab, startRoomServer } from "./support/room_server.ts";
+import { exactLine } from "./support/peers.ts";
+
+const NC = needProgram("nc", "netcat-openbsd");
+
+/** `nc` from `source` (a loopback address) joining as `name`. */
+async function ncStudent(
+  port: number,
+  name: string,
+  source = "127.0.0.1",
+): Promise<RunningProcess> {
+  const nc = new RunningProcess("nc", [
+    "-n",
+    "-N",
+    "-s",
+    source,
+    "127.0.0.1",
+    String(port),
+  ]);
+  await nc.stdout.waitFor("*** Welcome");
+  await nc.writeLines(name);
+  await nc.stdout.waitFor(`*** Hello ${name}!`);
+  return nc;
+}
+
+testNeeding(
+  NC,
+  "operator kicks a flooding client.ts, which exits with the reason",
+  async () => {
+    const { server, port } = await startRoomServer();
+    await using _server = server;
+    await using alice = await ncStudent(port, "alice");
+    await using flooder = runScript("client.ts", [
+      "--port",
+      String(port),
+      "--name",
+      "flooder",
+    ]);
+    await flooder.stdout.waitFor("*** Hello flooder!");
+    await flooder.writeLines(
+      ...Array.from({ length: 30 }, (_, i) => `spam ${i}`),
+    );
+    await alice.stdout.waitFor("<flooder> spam 29");
+    await server.writeLines("/kick flooder please stop");
+    await flooder.stdout.waitFor(
+      exactLine("*** Disconnected: removed by teacher (please stop)"),
+    );
+    assertEquals((await flooder.child.status).code, 1);
+    await alice.stdout.waitFor(
+      exactLine("*** host removed flooder from the room (please stop)"),
+    );
+    await server.stdout.waitFor(
+      "*** host removed flooder from the room (please stop)",
+    );
+    await alice.writeLines("/who");
+    await alice.stdout.waitFor(exactLine("*** In the room (2): host, alice"));
+  },
+);
+
+testNeeding(
+  NC,
+  "a banned address is refused when it comes back under another name",
+  async () => {
+    const { server, port } = await startRoomServer();
+    await using _server = server;
+    await using alice = await ncStudent(port, "alice", "127.0.0.1");
+    await using bob = await ncStudent(port, "bob", "127.0.0.2");
+    await server.writeLines("/ban bob 30");
+    await bob.stdout.waitFor(
+      exactLine("*** Disconnected: banned by teacher for 30 minutes"),
+    );
+    await alice.stdout.waitFor(exactLine("*** host banned bob for 30 minutes"));
+
+    await using again = new RunningProcess("nc", [
+      "-n",
+      "-s",
+      "127.0.0.2",
+      "127.0.0.1",
+      String(port),
+    ]);
+    await again.writeLines("robert");
+    await again.stdout.waitFor(
+      exactLine(
+        "*** Disconnected: you are banned from this room for 30 more minute(s)",
+      ),
+    );
+    await again.stdout.done;
+    assertOk(!again.stdout.lines.some((line) => line.includes("Hello robert")));
+
+    await server.writeLines("/bans");
+    await server.stdout.waitFor("***   127.0.0.2 (bob) for 30 more minute(s)");
+    await using carol = await ncStudent(port, "carol", "127.0.0.3");
+    await carol.writeLines("hi");
+    await alice.stdout.waitFor(exactLine("<carol> hi"));
+  },
+);
+
+testNeeding(
+  NC,
+  "a mute survives /nick: the student reads but each line is refused",
+  async () => {
+    const { server, port } = await startRoomServer();
+    await using _server = server;
+    await using alice = await ncStudent(port, "alice", "127.0.0.1");
+    await using bob = await ncStudent(port, "bob", "127.0.0.2");
+    await server.writeLines("/mute bob 5");
+    await alice.stdout.waitFor(exactLine("*** host muted bob for 5 minutes"));
+    await bob.writeLines("/nick bobby", "can you hear me?");
+    await alice.stdout.waitFor(exactLine("*** bob is now known as bobby"));
+    await bob.stdout.waitFor(
+      exactLine(
+        "*** Error: You are muted by the teacher; you can still read, and /msg a teacher",
+      ),
+    );
+    await alice.writeLines("we can't hear bobby");
+    await bob.stdout.waitFor(exactLine("<alice> we can't hear bobby"));
+    await server.writeLines("/unmute bobby");
+    await bob.writeLines("and now?");
+    await alice.stdout.waitFor(exactLine("<bobby> and now?"));
+    assertOk(!alice.stdout.lines.includes("<bobby> can you hear me?"));
+  },
+);
+
+testNeeding(
+  NC,
+  "slow mode and quiet mode are announced and enforced",
+  async () => {
+    const { server, port } = await startRoomServer();
+    await using _server = server;
+    await using alice = await ncStudent(port, "alice");
+    await using bob = await ncStudent(port, "bob");
+    await server.writeLines("/slow 60");
+    await alice.stdout.waitFor(
+      exactLine(
+        "*** host turned slow mode on: one line every 60 seconds per student",
+      ),
+    );
+    await bob.writeLines("first", "second");
+    await alice.stdout.waitFor(exactLine("<bob> first"));
+    await bob.stdout.waitFor(
+      /^\*\*\* Error: Slow mode: one line every 60 s; wait 60 s more$/,
+    );
+    await server.writeLines("/slow 0", "/quiet on");
+    await alice.stdout.waitFor(
+      exactLine("*** host turned quiet mode on: only teachers may talk"),
+    );
+    await alice.writeLines("may I?");
+    await alice.stdout.waitFor(
+      exactLine(
+        "*** Error: Quiet mode: only the teacher may talk now; you can /msg a teacher",
+      ),
+    );
+    await server.writeLines("listen please");
+    await alice.stdout.waitFor(exactLine("<host> listen please"));
+    assertOk(!bob.stdout.lines.includes("<bob> second"));
+    assertOk(!bob.stdout.lines.includes("<alice> may I?"));
+  },
+);
+
+testNeeding(
+  NC,
+  "a topic is shown to a newcomer right after the welcome",
+  async () => {
+    const { server, port } = await startRoomServer();
+    await using _server = server;
+    await server.writeLines("/topic Sockets, part 2");
+    await server.stdout.waitFor("*** host set the topic: Sockets, part 2");
+    await using carol = runScript("client.ts", [
+      "--port",
+      String(port),
+      "--name",
+      "carol",
+    ]);
+    await carol.stdout.waitFor("*** Hello carol!");
+    await carol.stdout.waitFor(exactLine("*** Topic: Sockets, part 2"));
+    const hello = carol.stdout.lines.findIndex((l) =>
+      l.includes("Hello carol")
+    );
+    assertEquals(carol.stdout.lines[hello + 1], "*** Topic: Sockets, part 2");
+  },
+);
+
+testNeeding(
+  NC,
+  "/op: a wrong passphrase is refused after 2 s; the right one lets a teacher kick from nc",
+  async () => {
+    const { server, port } = await startRoomServer([], {
+      permissions: ["--allow-env=CHATLAB_PASSWORD,CHATLAB_OP_PASSWORD"],
+      env: { CHATLAB_OP_PASSWORD: "owl-42" },
+    });
+    await using _server = server;
+    await using teacher = await ncStudent(port, "teacher", "127.0.0.1");
+    await using bob = await ncStudent(port, "bob", "127.0.0.2");
+    const started = Date.now();
+    await teacher.writeLines("/op owl");
+    await teacher.stdout.waitFor(
+      exactLine("*** Error: Wrong moderator passphrase"),
+    );
+    const waited = Date.now() - started;
+    assertOk(waited >= 1900, `refused after ${waited} ms, not 2000`);
+    await teacher.writeLines("/kick bob");
+    await teacher.stdout.waitFor(
+      exactLine(
+        "*** Error: /kick is for teachers (moderators); a teacher becomes one with /op PASSPHRASE",
+      ),
+    );
+    await teacher.writeLines("/op owl-42");
+    await bob.stdout.waitFor(exactLine("*** teacher is now a moderator"));
+    await teacher.writeLines("/who");
+    await teacher.stdout.waitFor(
+      exactLine("*** In the room (3): host, @teacher, bob"),
+    );
+    await teacher.writeLines("/kick bob off topic");
+    await bob.stdout.waitFor(
+      exactLine("*** Disconnected: removed by teacher (off topic)"),
+    );
+    await server.stdout.waitFor(
+      "*** teacher removed bob from the room (off topic)",
+    );
+  },
+);
+
+testNeeding(
+  NC,
+  "/lock refuses a new client.ts with the reason; /lock off lets it in",
+  async () => {
+    const { server, port } = await startRoomServer();
+    await using _server = server;
+    await server.writeLines("/lock on");
+    await server.stdout.waitFor("*** host locked the room: no new joins");
+    await using late = runChatlab("client.ts", [
+      "--port",
+      String(port),
+      "--name",
+      "late",
+    ]);
+    await late.stdout.waitFor(
+      exactLine(
+        "*** Disconnected: the room is locked; ask the teacher to unlock it",
+      ),
+    );
+    assertEquals((await late.child.status).code, 1);
+    await server.writeLines("/lock off");
+    await server.stdout.waitFor("*** host unlocked the room");
+    await using ok = await ncStudent(port, "ontime");
+    assertOk(ok.stdout.lines.some((line) => line.includes("Hello ontime")));
+  },
+);
