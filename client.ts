@@ -25,10 +25,22 @@ async function main() {
   console.log(`Connected to ${formatAddress(options.host, options.port)}.`);
 
   if (options.mode === "turns") {
+    // Without --name, a room's welcome still arrives: then join it as a room.
+    let inRoom = false;
     const end = await takeTurns(conn, {
       speakFirst: true,
       maxLineBytes: options.maxLineBytes,
+      onRoomWelcome: () => {
+        inRoom = true;
+        console.log(
+          "(This server is a room: type your name and press Enter. Next time, add --name NAME.)",
+        );
+      },
     });
+    if (end === "disconnected") Deno.exit(1);
+    if (end === "peer closed" && inRoom) {
+      exitWithError("The server closed the connection");
+    }
     if (end === "peer closed") {
       console.log("The other side closed the connection.");
     }
@@ -58,7 +70,7 @@ function greetRoom(welcome: string, options: ClientOptions): string[] {
   if (wantsPassword && options.password === undefined) {
     // Thrown out of chatFreely, then printed by runMain as one line.
     throw new Error(
-      `This room needs a password: set ${PASSWORD_VARIABLE} or use --password`,
+      `This room needs a password: set ${PASSWORD_VARIABLE} (with --allow-env=${PASSWORD_VARIABLE}, as deno task client has) or use --password`,
     );
   }
   return wantsPassword ? [options.password!, options.name!] : [options.name!];

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-env=CHATLAB_PASSWORD,CHATLAB_OP_PASSWORD
+#!/usr/bin/env -S deno run --allow-net --allow-env=CHATLAB_PASSWORD,CHATLAB_OP_PASSWORD --allow-sys=networkInterfaces
 // The lesson's chat server: wait for a client and take turns (or chat freely, or host a room).
 
 import { formatAddress, runMain } from "./lib/cli/errors.ts";
@@ -6,6 +6,7 @@ import { chatFreely } from "./lib/chat/full_duplex.ts";
 import { hostRoom } from "./lib/cli/host_room.ts";
 import { onInterrupt } from "./lib/cli/interrupt.ts";
 import { listenOn, setNoDelay } from "./lib/cli/network.ts";
+import { bannerFacts, startBanner } from "./lib/cli/banner.ts";
 import { parseServerOptions, SERVER_HELP } from "./lib/cli/options.ts";
 import { takeTurns } from "./lib/chat/take_turns.ts";
 
@@ -21,11 +22,8 @@ async function main() {
   // (A room installs its own.)
   let closeOnInterrupt = () => listener.close();
   if (options.mode !== "room") onInterrupt(() => closeOnInterrupt());
-  console.log(`Listening on ${formatAddress(options.host, port)}`);
-  if (options.host === "0.0.0.0" || options.host === "::") {
-    console.log(
-      `Listening on every network: other computers can connect to this computer's address, port ${port}`,
-    );
+  for (const line of startBanner(options, bannerFacts(options, port))) {
+    console.log(line);
   }
 
   // A room serves many clients until Ctrl+C.

@@ -70,6 +70,7 @@ async function startCapturedRoom(): Promise<{
   const server = new CapturedProcess(Deno.execPath(), [
     "run",
     "--allow-net",
+    "--allow-env=CHATLAB_PASSWORD",
     "server.ts",
     "--room",
     "--port",
@@ -172,16 +173,18 @@ Deno.test("hostile names and commands come back to client.ts only as visible esc
   await using _server = server;
   await using reader = await joinClient(port, "reader");
 
-  // Names are a safe set: hostile ones are refused, quoted with "?".
+  // Names are a safe set: hostile ones are refused, quoted as visible escapes.
   await using prankster = await RawClient.connect(port);
   await prankster.send(`${ESC}[2Jroot`);
-  await prankster.waitFor('*** Error: Name "?[2Jroot" may only use letters');
+  await prankster.waitFor('*** Error: Name "^[[2Jroot" may only use letters');
   await prankster.send(`admin${RLO}`);
-  await prankster.waitFor('*** Error: Name "admin?" may only use letters');
+  await prankster.waitFor(
+    '*** Error: Name "admin<U+202E>" may only use letters',
+  );
   await prankster.send("prankster");
   await prankster.waitFor("*** Hello prankster!");
   await prankster.send(`/nick ${ESC}]0;x${BEL}`);
-  await prankster.waitFor('*** Error: Name "?]0;x?" may only use letters');
+  await prankster.waitFor('*** Error: Name "^[]0;x^G" may only use letters');
 
   // What the reader types is echoed back in errors, made safe too.
   await reader.writeLines(

@@ -51,10 +51,10 @@ Deno.test("client takes turns with the lesson's Python server", async () => {
   );
 
   // The lesson's input() meets the end of its stdin: EOFError, the program
-  // dies, its socket closes. The client finds out when it next waits.
+  // dies, its socket closes. The client, waiting for its user to type,
+  // notices at once: nothing typed afterwards would reach anyone.
   await lesson.finish();
   assertMatch(lesson.stderr.text, /EOFError/);
-  await client.writeLines("are you still there?");
   await client.stdout.waitFor(exactLine(CLOSED));
   const status = await client.finish();
   assertEquals(client.stderr.lines, []);
@@ -148,9 +148,9 @@ Deno.test("client prints a message from nc -l that has no line end once nc goes 
   await nc.stdout.waitFor(exactLine("your turn"));
   await nc.write("no line end here");
   await client.stdout.waitFor(exactLine("Received: no line end here"));
-  // nc's input ends: it shuts its side down (-N), and the client says so.
+  // nc's input ends: it shuts its side down (-N), and the client says so at
+  // once, while it waits for typing.
   await nc.closeStdin();
-  await client.writeLines("still there?");
   await client.stdout.waitFor(exactLine(CLOSED));
   assertEquals((await client.finish()).code, 0);
 });

@@ -102,6 +102,14 @@ Deno.test("room shows the last messages to someone who joins", async () => {
   await alice.waitFor("*** bob joined");
 });
 
+Deno.test("a refused name is quoted back as typed, accents and all", async () => {
+  const { server, port } = await startRoom();
+  await using _server = server;
+  await using zoe = await RawClient.connect(port);
+  await zoe.send("Zoë");
+  await zoe.waitFor('*** Error: Name "Zoë" may only use letters');
+});
+
 Deno.test("room commands: /help, /who, /me, /nick, //, unknown, /quit", async () => {
   const { server, port } = await startRoom();
   await using _server = server;
@@ -119,6 +127,8 @@ Deno.test("room commands: /help, /who, /me, /nick, //, unknown, /quit", async ()
   await bob.waitFor("<Alicia> /slashes are fine");
   await alice.waitFor('*** Error: Unknown command "/dance"; type /help');
   await alice.send("/quit gone fishing");
+  // nc users see that /quit worked before the connection closes.
+  await alice.waitFor("*** Goodbye, Alicia.");
   await bob.waitFor("*** Alicia left (gone fishing)");
   await alice.waitForEnd();
   await bob.send("/who");

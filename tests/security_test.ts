@@ -226,7 +226,7 @@ Deno.test("room passphrase from CHATLAB_PASSWORD admits the right one and refuse
 
   const noPassword = await finished(roomClient(port, "eve"));
   assertEquals(noPassword.stderr, [
-    "error: This room needs a password: set CHATLAB_PASSWORD or use --password",
+    "error: This room needs a password: set CHATLAB_PASSWORD (with --allow-env=CHATLAB_PASSWORD, as deno task client has) or use --password",
   ]);
   assertEquals(noPassword.code, 1);
 
@@ -342,6 +342,7 @@ for (const host of ["0.0.0.0", "::"]) {
       const run = [
         "run",
         "--allow-net",
+        "--allow-env=CHATLAB_PASSWORD",
         "server.ts",
         "--room",
         "--host",

@@ -16,6 +16,9 @@ import { writeAll } from "../wire/write_all.ts";
 /** How long a room client waits for the server's first line. */
 export const WELCOME_TIMEOUT_MS = 10_000;
 
+/** A room's answer to a right passphrase, which goes on to ask for the name. */
+const PASSWORD_ACCEPTED = /^\*\*\* Password accepted\./;
+
 /** Why a free-running chat ended. */
 export type ChatEnd = "input ended" | "peer closed" | "disconnected";
 
@@ -52,6 +55,7 @@ export async function chatFreely(
   const screen = new ChatConsole({ maxLineBytes });
   let inputEnded = false;
   let disconnected = false;
+  let welcomed = false;
   let failure: Error | null = null;
   const { promise: welcome, resolve: welcomeArrived } = Promise.withResolvers<
     string
@@ -75,7 +79,7 @@ export async function chatFreely(
     }
     for await (const frame of screen.typedLines()) {
       if (frame.kind === "oversize") {
-        screen.show(`(${tooLongText(frame.bytes, maxLineBytes)}.)`);
+        screen.show(`error: ${tooLongText(frame.bytes, maxLineBytes)}`);
         continue;
       }
       await writeAll(conn, encodeMessage(frame.text, maxLineBytes));
@@ -110,8 +114,15 @@ export async function chatFreely(
         );
         continue;
       }
+      // A welcome that asks for what the greeting answers (the name, the
+      // passphrase): showing "Type your name" would only mislead.
+      const answered = !welcomed && /\b(name|password)\b/i.test(frame.text);
+      welcomed = true;
       welcomeArrived(frame.text);
       if (frame.text.startsWith("*** Disconnected:")) disconnected = true;
+      if (options.greet && (answered || PASSWORD_ACCEPTED.test(frame.text))) {
+        continue;
+      }
       screen.show(label + sanitize(frame.text));
     }
   } catch (error) {

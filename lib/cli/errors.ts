@@ -4,8 +4,6 @@
  * @module
  */
 
-import { styleText } from "node:util";
-
 /** A mistake in the command line; exits with code 2. */
 export class UsageError extends Error {
   /** Makes a usage error with a sentence-case message. */
@@ -23,6 +21,8 @@ export interface NetworkPlace {
   host: string;
   /** The port we used. */
   port: number;
+  /** The certificate file the client was told to trust (`--ca`), if any. */
+  caFile?: string;
 }
 
 /** Explains a network error from `Deno.connect` or `Deno.listen` in one line. */
@@ -61,7 +61,7 @@ export function describeNetworkError(
     return `Unknown host "${place.host}": no computer by that name could be found (check the spelling, or use an IP address such as 127.0.0.1)`;
   }
   if (/certificate/i.test(message)) {
-    return `The TLS certificate of ${where} was not accepted (${message}): for a self-signed server, pass its certificate with --ca FILE`;
+    return describeCertificateError(message, place);
   }
   if (/unexpected end of file/i.test(message)) {
     return `The connection to ${where} closed during the TLS handshake: is the server using TLS (--tls-cert)?`;
@@ -74,6 +74,35 @@ export function describeNetworkError(
   }
   const preposition = place.action === "connect" ? "to" : "on";
   return `Cannot ${place.action} ${preposition} ${where}: ${message}`;
+}
+
+/** Explains why a TLS client refused the server's certificate, case by case. */
+function describeCertificateError(
+  message: string,
+  place: NetworkPlace,
+): string {
+  const where = formatAddress(place.host, place.port);
+  // rustls: certificate not valid for name "X"; certificate is only valid
+  // for DnsName("localhost") or IpAddress(127.0.0.1)
+  if (/not valid for name/.test(message)) {
+    const names = [
+      ...message.matchAll(/(?:DnsName|IpAddress)\("?([^")]+)"?\)/g),
+    ]
+      .map((match) => match[1]);
+    return `The TLS certificate of ${where} is for ${
+      names.length > 0 ? names.join(", ") : "other names"
+    }, not for "${place.host}": connect with one of those names, or make a certificate that names ${place.host} (README: "Encrypting a room")`;
+  }
+  if (/CaUsedAsEndEntity/.test(message)) {
+    return `The TLS certificate of ${where} is marked as a CA (CA:TRUE), which TLS refuses as a server's own: the server needs a certificate made with basicConstraints=critical,CA:FALSE (README: "Encrypting a room")`;
+  }
+  if (/Expired|NotValidYet/.test(message)) {
+    return `The TLS certificate of ${where} is out of its dates (${message}): the server needs a new one (or check this computer's clock)`;
+  }
+  if (/UnknownIssuer|BadSignature/.test(message) && place.caFile) {
+    return `The TLS certificate of ${where} is not the one in --ca ${place.caFile} (${message}): get the server's current certificate file`;
+  }
+  return `The TLS certificate of ${where} was not accepted (${message}): for a self-signed server, pass its certificate with --ca FILE`;
 }
 
 /** Explains any error in one line, including a missing Deno permission. */
@@ -94,12 +123,21 @@ export function formatAddress(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * The `error:` label, red on a terminal. Deno reads `NO_COLOR` at start-up
+ * (`Deno.noColor`) without any permission; `node:util`'s `styleText` would
+ * read `NODE_DISABLE_COLORS`, `TERM` and more, which a run granted only
+ * `--allow-env=CHATLAB_PASSWORD` answers with a permission prompt.
+ */
+export function errorLabel(): string {
+  return Deno.stderr.isTerminal() && !Deno.noColor
+    ? "\x1b[31merror:\x1b[39m"
+    : "error:";
+}
+
 /** Prints `error: <message>` on stderr and exits with `code`. */
 export function exitWithError(message: string, code = 1): never {
-  const label = Deno.stderr.isTerminal() && !Deno.noColor
-    ? styleText("red", "error:")
-    : "error:";
-  console.error(`${label} ${message}`);
+  console.error(`${errorLabel()} ${message}`);
   Deno.exit(code);
 }
 

@@ -5,7 +5,9 @@
  * @module
  */
 
-import { describeNetworkError } from "./errors.ts";
+import { checkServerCertificate } from "./certificate.ts";
+import { describeNetworkError, formatAddress } from "./errors.ts";
+import { isGranted, requirePermission } from "./permissions.ts";
 import { within } from "../wire/within.ts";
 
 /** How long the client waits for a server that does not answer at all. */
@@ -38,6 +40,7 @@ export async function connectTo(
   port: number,
   options: ConnectOptions = {},
 ): Promise<Deno.Conn> {
+  requirePermission({ name: "net", host: formatAddress(host, port) });
   const caCerts = options.tls?.caFile
     ? [readPem(options.tls.caFile, "CA certificate")]
     : undefined;
@@ -51,7 +54,13 @@ export async function connectTo(
     return conn;
   } catch (error) {
     throw new Error(
-      describeNetworkError(error, { action: "connect", host, port }),
+      describeNetworkError(error, {
+        action: "connect",
+        host,
+        port,
+        caFile: options.tls?.caFile,
+      }),
+      { cause: error },
     );
   }
 }
@@ -62,10 +71,12 @@ export function listenOn(
   port: number,
   options: ListenOptions = {},
 ): Deno.Listener<Deno.Conn, Deno.NetAddr> {
+  requirePermission({ name: "net", host: formatAddress(host, port) });
   const tls = options.tls && {
     cert: readPem(options.tls.certFile, "certificate"),
     key: readPem(options.tls.keyFile, "private key"),
   };
+  if (tls) checkServerCertificate(tls.cert, options.tls!.certFile);
   try {
     return tls
       ? Deno.listenTls({ hostname: host, port, ...tls })
@@ -73,6 +84,7 @@ export function listenOn(
   } catch (error) {
     throw new Error(
       describeNetworkError(error, { action: "listen", host, port }),
+      { cause: error },
     );
   }
 }
@@ -102,6 +114,7 @@ async function connectWithTls(
 
 /** Reads a PEM file, explaining a missing or unreadable one in one line. */
 function readPem(path: string, what: string): string {
+  requirePermission({ name: "read", path });
   try {
     return Deno.readTextFileSync(path);
   } catch (error) {
@@ -113,4 +126,20 @@ function readPem(path: string, what: string): string {
       : String(error);
     throw new Error(`Cannot read the ${what} file "${path}": ${reason}`);
   }
+}
+
+/**
+ * This computer's IPv4 addresses that other computers can use (not loopback,
+ * not link-local), or `null` when this run may not list them
+ * (`--allow-sys=networkInterfaces`). Never prompts.
+ */
+export function lanAddresses(): string[] | null {
+  if (!isGranted({ name: "sys", kind: "networkInterfaces" })) return null;
+  const addresses = Deno.networkInterfaces()
+    .filter(({ family, address }) =>
+      family === "IPv4" && !address.startsWith("127.") &&
+      !address.startsWith("169.254.")
+    )
+    .map(({ address }) => address);
+  return [...new Set(addresses)];
 }

@@ -12,6 +12,7 @@ import { ROOM_DEFAULTS } from "../room/defaults.ts";
 import type { RoomOptions } from "../room/room.ts";
 
 const D = ROOM_DEFAULTS;
+import { isGranted, requirePermission } from "./permissions.ts";
 
 /** The port both scripts use unless told otherwise. */
 export const DEFAULT_PORT = 5555;
@@ -40,6 +41,8 @@ export interface ServerOptions {
   room: RoomOptions;
   /** Serve TLS with this certificate and key. */
   tls?: { certFile: string; keyFile: string };
+  /** The room's passphrase, if it has one (also in `room`). */
+  password?: string;
   /** Keep the room's history in this SQLite file (`--db`). */
   db?: string;
   /** How much history the file keeps (`--keep`). */
@@ -109,7 +112,8 @@ Security:
   --tls-cert FILE    serve TLS with this certificate (PEM; needs --allow-read)
   --tls-key FILE     ... and this private key (PEM)
   --password TEXT    a room passphrase (visible in ps: prefer the environment
-                     variable CHATLAB_PASSWORD)
+                     variable CHATLAB_PASSWORD, read with --allow-env=CHATLAB_PASSWORD)
+  --password-file FILE  the passphrase is the first line of FILE (needs --allow-read)
   --op-password TEXT the moderator passphrase for /op (prefer the environment
                      variable CHATLAB_OP_PASSWORD)
 
@@ -166,6 +170,7 @@ export function parseServerOptions(args: string[]): ServerOptions {
     "op-password": { type: "string" },
     db: { type: "string" },
     keep: { type: "string" },
+    "password-file": { type: "string" },
   });
 
   if (positionals.length > 0) {
@@ -182,10 +187,25 @@ export function parseServerOptions(args: string[]): ServerOptions {
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw new UsageError("TLS needs both --tls-cert FILE and --tls-key FILE");
   }
-  const password = values.password ?? passwordFromEnvironment();
-  if (values.password !== undefined && mode !== "room") {
-    throw new UsageError("--password only applies to a room (--room)");
+  const passwordFile = values["password-file"];
+  if (values.password !== undefined && passwordFile !== undefined) {
+    throw new UsageError("Give either --password or --password-file, not both");
   }
+  if (
+    (values.password !== undefined || passwordFile !== undefined) &&
+    mode !== "room"
+  ) {
+    throw new UsageError(
+      `${
+        passwordFile !== undefined ? "--password-file" : "--password"
+      } only applies to a room (--room)`,
+    );
+  }
+  const help = values.help ?? false;
+  const password = mode !== "room" || help ? undefined : values.password ??
+    (passwordFile !== undefined
+      ? readPasswordFile(passwordFile)
+      : roomPasswordFromEnvironment());
   const opPassword = values["op-password"] ??
     passwordFromEnvironment(OP_PASSWORD_VARIABLE);
   if (values["op-password"] !== undefined && mode !== "room") {
@@ -245,7 +265,8 @@ export function parseServerOptions(args: string[]): ServerOptions {
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     db: values.db,
     keep: parseKeep(values.keep),
-    help: values.help ?? false,
+    password,
+    help,
   };
 }
 
@@ -348,8 +369,7 @@ export function parseHost(text: string): string {
 function passwordFromEnvironment(
   variable: string = PASSWORD_VARIABLE,
 ): string | undefined {
-  const permission = Deno.permissions.querySync({ name: "env", variable });
-  if (permission.state !== "granted") return undefined;
+  if (!isGranted({ name: "env", variable })) return undefined;
   return Deno.env.get(variable) || undefined;
 }
 
@@ -364,6 +384,47 @@ function parseKeep(text: string | undefined): Retention {
     );
   }
   return match[2] === "d" ? { days: n } : { rows: n };
+}
+
+/**
+ * A room's passphrase from `CHATLAB_PASSWORD`. Fails closed: a run that may
+ * not read the variable cannot tell whether one was meant, and starting an
+ * open room when the teacher set a passphrase would be a silent security
+ * hole, so it refuses to start instead.
+ */
+function roomPasswordFromEnvironment(): string | undefined {
+  if (!isGranted({ name: "env", variable: PASSWORD_VARIABLE })) {
+    throw new Error(
+      `This run may not read ${PASSWORD_VARIABLE}, so a room passphrase set there would be ignored: add --allow-env=${PASSWORD_VARIABLE} to the deno run command (deno task server has it), or use --password-file FILE`,
+    );
+  }
+  return Deno.env.get(PASSWORD_VARIABLE) || undefined;
+}
+
+/** The first line of `path`, refusing an unreadable or empty file. */
+function readPasswordFile(path: string): string {
+  requirePermission({ name: "read", path });
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new Error(
+      `Cannot read the passphrase file "${path}": ${reason}, so the room would be open to anyone: fix the file or its name`,
+      { cause: error },
+    );
+  }
+  const password = text.split(/\r?\n/)[0];
+  if (password === "") {
+    throw new Error(
+      `The passphrase file "${path}" has an empty first line: write the passphrase on it`,
+    );
+  }
+  return password;
 }
 
 function parseMode(text: string | undefined): Mode {

@@ -77,6 +77,8 @@ export const COMMANDS: CommandTable = new Map<string, Command>([
   ["/nick", (room, from, { rest }) => rename(room, from, rest.trim())],
   ["/quit", (room, from, { rest }) => {
     if (room.isHost(from)) return reply(from, wire.errors.hostQuit);
+    // A goodbye before the close, so nc users see the /quit worked.
+    from.member.deliver(wire.goodbyeLine(from.name));
     room.leave(from, rest.trim() || null);
   }],
 ]);

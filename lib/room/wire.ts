@@ -97,6 +97,11 @@ export const HISTORY_START = "Last messages:";
 /** After the history a newcomer is shown. */
 export const HISTORY_END = "End of last messages.";
 
+/** `*** Goodbye, alice.`: the answer to `/quit`, before the close. */
+export function goodbyeLine(name: string): Uint8Array {
+  return notice(`Goodbye, ${name}.`);
+}
+
 /** `*** alice joined`. */
 export function joinedLine(name: string): Uint8Array {
   return notice(`${name} joined`);

@@ -8,6 +8,8 @@
 /** The longest name, in characters. */
 export const MAX_NAME_LENGTH = 16;
 
+import { sanitize } from "./sanitize.ts";
+
 const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 /**
@@ -40,9 +42,11 @@ export function assertValidName(name: string): void {
   if (problem) throw new RangeError(`Invalid ${problem}`);
 }
 
-/** A short, printable excerpt of a rejected name for error messages. */
+/** A short excerpt of a rejected name for error messages, as it was typed. */
 function preview(name: string): string {
-  // Quote only safe characters back: a rejected name may hold anything.
-  const safe = name.slice(0, MAX_NAME_LENGTH + 4).replace(/[^\x20-\x7e]/g, "?");
-  return name.length > MAX_NAME_LENGTH + 4 ? `${safe}...` : safe;
+  // Whole characters (an emoji is one), made safe for terminals: a rejected
+  // name may hold anything, and controls come back as visible escapes.
+  const characters = Array.from(name);
+  const safe = sanitize(characters.slice(0, MAX_NAME_LENGTH + 4).join(""));
+  return characters.length > MAX_NAME_LENGTH + 4 ? `${safe}...` : safe;
 }

@@ -130,7 +130,12 @@ labTest(
   "room conversation works across two network namespaces",
   async (plan) => {
     await using lab = await LabNetwork.create({ serverName: plan.serverHost });
-    const { permissions } = plan.server;
+    // compose.yaml's take-turns server has only --allow-net; a room also
+    // needs to read CHATLAB_PASSWORD, or it refuses to start (fail closed).
+    const permissions = [
+      ...plan.server.permissions,
+      "--allow-env=CHATLAB_PASSWORD",
+    ];
     await using server = lab.runScript("server", permissions, "server.ts", [
       ...plan.server.args,
       "--room",

@@ -17,7 +17,11 @@ function tempDir(): string {
 
 /** Permissions for a server whose --db file is in `dir`. */
 function dbPermissions(dir: string): string[] {
-  return [`--allow-read=${dir}`, `--allow-write=${dir}`];
+  return [
+    `--allow-read=${dir}`,
+    `--allow-write=${dir}`,
+    "--allow-env=CHATLAB_PASSWORD",
+  ];
 }
 
 Deno.test("a room with --db shows its history after the server is killed and restarted", async () => {

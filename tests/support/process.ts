@@ -171,6 +171,17 @@ export class OutputLines {
   }
 }
 
+/**
+ * The permissions `deno task client` grants (the server task adds
+ * `--allow-sys=networkInterfaces` only to list this computer's addresses,
+ * which tests leave out). A room server needs `--allow-env=CHATLAB_PASSWORD`:
+ * without it, it refuses to start rather than ignore a passphrase.
+ */
+export const USER_PERMISSIONS: readonly string[] = [
+  "--allow-net",
+  "--allow-env=CHATLAB_PASSWORD",
+];
+
 /** Starts `deno run` on one of chatlab's scripts with the permissions users get. */
 export function runScript(
   script: "server.ts" | "client.ts",
@@ -179,7 +190,7 @@ export function runScript(
 ): RunningProcess {
   return new RunningProcess(Deno.execPath(), [
     "run",
-    "--allow-net",
+    ...USER_PERMISSIONS,
     script,
     ...args,
   ], options);

@@ -9,7 +9,12 @@
 
 import { assertEquals } from "./assert.ts";
 import { commandOutput } from "./isolation.ts";
-import { RunningProcess, type SpawnOptions, withTimeout } from "./process.ts";
+import {
+  RunningProcess,
+  type SpawnOptions,
+  USER_PERMISSIONS,
+  withTimeout,
+} from "./process.ts";
 import { RawClient } from "./raw_client.ts";
 
 /** Options for {@linkcode runChatlab}. */
@@ -23,7 +28,7 @@ export interface ChatlabOptions extends SpawnOptions {
   permissions?: string[];
 }
 
-/** Starts `deno run --allow-net [permissions] script args`. */
+/** Starts `deno run --allow-net --allow-env=CHATLAB_PASSWORD [permissions] script args`. */
 export function runChatlab(
   script: "server.ts" | "client.ts",
   args: string[],
@@ -31,7 +36,7 @@ export function runChatlab(
 ): RunningProcess {
   return new RunningProcess(Deno.execPath(), [
     "run",
-    "--allow-net",
+    ...USER_PERMISSIONS,
     ...(options.permissions ?? []),
     script,
     ...args,

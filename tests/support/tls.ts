@@ -8,11 +8,28 @@
 
 import { commandOutput } from "./isolation.ts";
 
+/** Options for {@linkcode TestCertificate.create}. */
+export interface TestCertificateOptions {
+  /**
+   * The names and addresses it is for, in openssl's syntax.
+   *
+   * @default {"DNS:localhost,IP:127.0.0.1,IP:::1"}
+   */
+  subjectAltName?: string;
+  /**
+   * Leave it marked as a CA (openssl req -x509's default), which TLS clients
+   * refuse as a server's own.
+   *
+   * @default {false}
+   */
+  markedAsCa?: boolean;
+}
+
 /** A certificate and its key in a fresh temporary directory. */
 export class TestCertificate implements AsyncDisposable {
   /** The temporary directory holding both files. */
   readonly dir: string;
-  /** The certificate (PEM), valid for localhost, 127.0.0.1 and ::1. */
+  /** The certificate (PEM), by default valid for localhost, 127.0.0.1 and ::1. */
   readonly certFile: string;
   /** The private key (PEM, EC P-256). */
   readonly keyFile: string;
@@ -28,7 +45,9 @@ export class TestCertificate implements AsyncDisposable {
    * refuses a certificate marked as a CA (`openssl req -x509`'s default) as
    * an end entity, hence `CA:FALSE`, and wants the names in subjectAltName.
    */
-  static async create(): Promise<TestCertificate> {
+  static async create(
+    options: TestCertificateOptions = {},
+  ): Promise<TestCertificate> {
     const dir = commandOutput("mktemp", ["-d", "-t", "chatlab-tls.XXXXXX"]);
     if (dir === null) throw new Error("mktemp -d failed");
     const certificate = new TestCertificate(dir);
@@ -49,10 +68,14 @@ export class TestCertificate implements AsyncDisposable {
         "1",
         "-subj",
         "/CN=localhost",
+        // Without this, openssl req -x509 marks the certificate CA:TRUE.
+        ...(options.markedAsCa
+          ? []
+          : ["-addext", "basicConstraints=critical,CA:FALSE"]),
         "-addext",
-        "basicConstraints=critical,CA:FALSE",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
+        `subjectAltName=${
+          options.subjectAltName ?? "DNS:localhost,IP:127.0.0.1,IP:::1"
+        }`,
       ],
       stdout: "null",
       stderr: "piped",
