@@ -290,15 +290,24 @@ function showEvent(event) {
     if (event.id > session.lastId) session.lastId = event.id;
     save();
   }
-  // One of our own lines, replayed after a reconnect: it may be pending.
-  if (event.own && typeof event.seq === "number" && pending.has(event.seq)) {
-    return settle(event.seq, event.id);
+  // One of our own lines, replayed after a reconnect: it may be pending
+  // (sent, but its acknowledgement lost with the connection).
+  if (event.own) {
+    for (const [seq, entry] of pending) {
+      if (isSameLine(entry.text, event)) return settle(seq, event.id);
+    }
   }
   if (event.kind === "error" && phase !== "chatting") {
     ui.joinError.textContent = String(event.text ?? "");
     if (phase === "naming") showJoin(ui.nameForm, ui.name);
   }
   append(renderEvent(event), { counts: !event.own && !inHistory });
+}
+
+/** Whether the typed line `typed` became the room's `event`. */
+function isSameLine(typed, event) {
+  if (event.kind === "action") return typed === `/me ${event.text}`;
+  return typed === event.text || typed === `/${event.text}`;
 }
 
 function markHistory(which) {
