@@ -11,7 +11,7 @@ import type { ServerOptions } from "./options.ts";
 import { Room } from "../room/room.ts";
 import { serveTcp } from "../room/tcp_member.ts";
 import { openRoomStore, type StoreHooks } from "./room_storage.ts";
-import { serveWeb, type WebServer } from "../web/web_server.ts";
+import type { WebServer } from "../web/web_server.ts";
 import { lanAddresses } from "./network.ts";
 import { isEveryNetwork } from "./banner.ts";
 
@@ -33,7 +33,7 @@ export async function hostRoom(
     ...storage,
     showToHost: (bytes) => screen.showBytes(bytes),
   });
-  const web = options.web && startWeb(room, options);
+  const web = options.web && await startWeb(room, options);
   let shuttingDown: Promise<void> | undefined;
   onInterrupt(() =>
     shuttingDown ??= (async () => {
@@ -64,8 +64,15 @@ export async function hostRoom(
   await shuttingDown;
 }
 
-/** Serves the page and WebSocket (`--web`), and prints where to open it. */
-function startWeb(room: Room, options: ServerOptions): WebServer {
+/**
+ * Serves the page and WebSocket (`--web`), and prints where to open it.
+ * Loaded only when asked for: the page's files are read as modules.
+ */
+async function startWeb(
+  room: Room,
+  options: ServerOptions,
+): Promise<WebServer> {
+  const { serveWeb } = await import("../web/web_server.ts");
   const tls = options.tls && {
     cert: Deno.readTextFileSync(options.tls.certFile),
     key: Deno.readTextFileSync(options.tls.keyFile),
