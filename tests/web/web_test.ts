@@ -23,6 +23,7 @@ async function startWebRoom(
   args: string[] = [],
   permissions: string[] = [],
   ports = { port: 0, web: 0 },
+  env: Record<string, string> = {},
 ): Promise<WebRoom> {
   const server = runChatlab("server.ts", [
     "--room",
@@ -31,7 +32,7 @@ async function startWebRoom(
     "--web",
     String(ports.web),
     ...args,
-  ], { permissions });
+  ], { permissions, env });
   const listening = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
   const web = await server.stdout.waitFor(
     /^Open in a browser: (http:\/\/127\.0\.0\.1:(\d+)\/)$/,
@@ -402,3 +403,97 @@ async function withTimeoutOf<T>(promise: Promise<T>): Promise<T> {
     clearTimeout(timer);
   }
 }
+
+testInBrowser(
+  "with a passphrase the page asks for it first; a wrong one is refused",
+  async () => {
+    const room = await startWebRoom([], [], { port: 0, web: 0 }, {
+      CHATLAB_PASSWORD: "sesame",
+    });
+    await using _server = room.server;
+    await using browser = await launchBrowser();
+    const wrong = await browser.newPage();
+    await wrong.goto(room.url);
+    await wrong.getByLabel("Passphrase").fill("guess");
+    await wrong.getByLabel("Passphrase").press("Enter");
+    await logLineOrStatus(wrong, "Disconnected: wrong password");
+    const page = await browser.newPage();
+    await page.goto(room.url);
+    await page.getByLabel("Passphrase").fill("sesame");
+    await page.getByLabel("Passphrase").press("Enter");
+    await page.getByLabel("Name").fill("ann");
+    await page.getByLabel("Name").press("Enter");
+    await logLine(page, "Hello ann!");
+  },
+);
+
+/** Waits for `text` in the status line or the log. */
+async function logLineOrStatus(page: Page, text: string) {
+  await page.getByText(text, { exact: false }).first().waitFor({
+    timeout: WAIT_MS,
+  });
+}
+
+testInBrowser(
+  "browsers and TCP clients count together against the per-address limit",
+  async () => {
+    const room = await startWebRoom(["--max-per-address", "2"]);
+    await using _server = room.server;
+    await using tcp = await RawClient.join(room.port, "tcp_one");
+    await using browser = await launchBrowser();
+    const first = await browser.newPage();
+    await joinPage(first, room.url, "web_one");
+    const third = await browser.newPage();
+    await third.goto(room.url);
+    await logLineOrStatus(
+      third,
+      "too many connections from 127.0.0.1 (the limit is 2)",
+    );
+    assertOk(tcp.lines.some((line) => line.includes("web_one joined")));
+  },
+);
+
+testInBrowser(
+  "Ctrl+C on the server tells every page it is shutting down",
+  async () => {
+    const room = await startWebRoom();
+    await using _server = room.server;
+    await using browser = await launchBrowser();
+    const page = await browser.newPage();
+    await joinPage(page, room.url, "ann");
+    room.server.child.kill("SIGINT");
+    await logLine(page, "Disconnected: the server is shutting down");
+    await logLineOrStatus(page, "reconnecting");
+    assertEquals((await room.server.child.status).code, 0);
+  },
+);
+
+testInBrowser(
+  "with --tls-cert the page is HTTPS and the room's socket WSS, on one port",
+  async () => {
+    const { TestCertificate } = await import("../support/tls.ts");
+    await using certificate = await TestCertificate.create();
+    const server = runChatlab("server.ts", [
+      "--room",
+      "--port",
+      "0",
+      "--web",
+      "0",
+      "--tls-cert",
+      certificate.certFile,
+      "--tls-key",
+      certificate.keyFile,
+    ], { permissions: [`--allow-read=${certificate.dir}`] });
+    await using _server = server;
+    const url = (await server.stdout.waitFor(
+      /^Open in a browser: (https:\/\/127\.0\.0\.1:\d+\/)$/,
+    ))[1];
+    await using browser = await launchBrowser();
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await joinPage(page, url, "ann");
+    await say(page, "over TLS");
+    await server.stdout.waitFor("<ann> over TLS");
+    assertEquals(new URL(page.url()).protocol, "https:");
+  },
+);

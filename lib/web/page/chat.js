@@ -299,6 +299,7 @@ function showEvent(event) {
   }
   if (event.kind === "error" && phase !== "chatting") {
     ui.joinError.textContent = String(event.text ?? "");
+    setStatus(String(event.text ?? ""));
     if (phase === "naming") showJoin(ui.nameForm, ui.name);
   }
   append(renderEvent(event), { counts: !event.own && !inHistory });
@@ -511,7 +512,9 @@ function disconnected(event) {
   const ceiling = Math.min(10_000, 250 * 2 ** reconnectAttempt);
   const delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2);
   reconnectAttempt += 1;
-  setStatus(`Disconnected; reconnecting in ${Math.ceil(delay / 1000)} s…`);
+  setStatus(
+    `Disconnected (${reason}); reconnecting in ${Math.ceil(delay / 1000)} s…`,
+  );
   clearTimeout(reconnectTimer);
   reconnectTimer = setTimeout(connect, delay);
 }
