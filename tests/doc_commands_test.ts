@@ -38,6 +38,7 @@ type Scenario =
   | "class"
   | "moderation"
   | "history"
+  | "web"
   | "tls"
   | "pairs"
   | "single";
@@ -56,6 +57,7 @@ const OPENSSL =
 const CERT_TASK = "deno task cert";
 const MODERATED = "CHATLAB_OP_PASSWORD=owl-42 deno task server --room";
 const WITH_HISTORY = "deno task server --room --db class.sqlite";
+const WITH_WEB = "deno task server --room --web 8080";
 const TLS_TEACHER =
   "CHATLAB_PASSWORD=sesame deno task server:tls --room --host 0.0.0.0 --name teacher";
 const TLS_STUDENT =
@@ -96,6 +98,11 @@ const COMMANDS: Record<string, Check> = {
   [OPENSSL]: { run: "tls" },
   [MODERATED]: { run: "moderation" },
   [WITH_HISTORY]: { run: "history" },
+  [WITH_WEB]: { run: "web" },
+  "deno task screenshots": {
+    manual:
+      "rewrites docs/*.png in the checkout; the page it shows is tested in tests/web/web_test.ts",
+  },
   "deno run --allow-net --allow-read=DIR --allow-write=DIR server.ts ...": {
     manual: `a template (DIR is the user's folder); "${WITH_HISTORY}" is run`,
   },
@@ -357,6 +364,22 @@ testNeeding(
     await bob.writeLines("bob");
     await bob.stdout.waitFor("*** End of last messages.");
     assertOk(bob.stdout.lines.includes("<alice> remember me"));
+  },
+);
+
+testNeeding(
+  NEEDS,
+  "README's room in a browser: the page and the room on one server, as written",
+  async () => {
+    await using network = await PrivateNetwork.create(LAN_ADDRESS);
+    const server = network.run(WITH_WEB);
+    await server.stdout.waitFor("Open in a browser: http://127.0.0.1:8080/");
+    await server.stdout.waitFor('*** Room open as "host".');
+    const page = network.run("curl -sS http://127.0.0.1:8080/");
+    await page.stdout.waitFor("    <title>chatlab</title>");
+    const student = network.run("nc -n 127.0.0.1 5555");
+    await student.writeLines("sam", "hello");
+    await server.stdout.waitFor("<sam> hello");
   },
 );
 

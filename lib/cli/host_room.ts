@@ -11,6 +11,9 @@ import type { ServerOptions } from "./options.ts";
 import { Room } from "../room/room.ts";
 import { serveTcp } from "../room/tcp_member.ts";
 import { openRoomStore, type StoreHooks } from "./room_storage.ts";
+import type { WebServer } from "../web/web_server.ts";
+import { lanAddresses } from "./network.ts";
+import { isEveryNetwork } from "./banner.ts";
 
 /** Serves a room on `listener` until Ctrl+C, which tells the room first. */
 export async function hostRoom(
@@ -30,12 +33,14 @@ export async function hostRoom(
     ...storage,
     showToHost: (bytes) => screen.showBytes(bytes),
   });
+  const web = options.web && await startWeb(room, options);
   let shuttingDown: Promise<void> | undefined;
   onInterrupt(() =>
     shuttingDown ??= (async () => {
       screen.show("*** Shutting down: telling the room.");
       listener.close();
       await room.close();
+      await web?.shutdown();
       storage.close?.();
       await screen.flush();
     })()
@@ -57,4 +62,34 @@ export async function hostRoom(
   // Serving ends when a shutdown closes the listener: let it finish telling
   // the room before the process exits.
   await shuttingDown;
+}
+
+/**
+ * Serves the page and WebSocket (`--web`), and prints where to open it.
+ * Loaded only when asked for: the page's files are read as modules.
+ */
+async function startWeb(
+  room: Room,
+  options: ServerOptions,
+): Promise<WebServer> {
+  const { serveWeb } = await import("../web/web_server.ts");
+  const tls = options.tls && {
+    cert: Deno.readTextFileSync(options.tls.certFile),
+    key: Deno.readTextFileSync(options.tls.keyFile),
+  };
+  const web = serveWeb(room, {
+    hostname: options.host,
+    port: options.web!.port,
+    extraOrigins: options.web!.origins,
+    tls,
+  });
+  const scheme = tls ? "https" : "http";
+  const hosts = isEveryNetwork(options.host)
+    ? [...(lanAddresses() ?? []), "127.0.0.1"]
+    : [options.host];
+  for (const host of hosts) {
+    const where = host.includes(":") ? `[${host}]` : host;
+    console.log(`Open in a browser: ${scheme}://${where}:${web.port}/`);
+  }
+  return web;
 }

@@ -43,6 +43,8 @@ export interface ServerOptions {
   tls?: { certFile: string; keyFile: string };
   /** The room's passphrase, if it has one (also in `room`). */
   password?: string;
+  /** Also serve the chat page and a WebSocket on this port (`--web`). */
+  web?: { port: number; origins: string[] };
   /** Keep the room's history in this SQLite file (`--db`). */
   db?: string;
   /** How much history the file keeps (`--keep`). */
@@ -117,6 +119,12 @@ Security:
   --op-password TEXT the moderator passphrase for /op (prefer the environment
                      variable CHATLAB_OP_PASSWORD)
 
+In a browser:
+  --web PORT         also serve the chat page and a WebSocket on PORT (same
+                     room, same rules); open http://HOST:PORT/
+  --web-origin URL   another page origin allowed to open the WebSocket
+                     (repeatable; the page's own origin always is)
+
 History:
   --db FILE          keep the room's history in this SQLite file, so it
                      survives a restart (needs --allow-read and --allow-write)
@@ -170,6 +178,8 @@ export function parseServerOptions(args: string[]): ServerOptions {
     "op-password": { type: "string" },
     db: { type: "string" },
     keep: { type: "string" },
+    web: { type: "string" },
+    "web-origin": { type: "string", multiple: true },
     "password-file": { type: "string" },
   });
 
@@ -181,6 +191,14 @@ export function parseServerOptions(args: string[]): ServerOptions {
   const mode = values.room ? "room" : parseMode(values.mode);
   if ((values.db ?? values.keep) !== undefined && mode !== "room") {
     throw new UsageError("--db and --keep only apply to a room (--room)");
+  }
+  if ((values.web ?? values["web-origin"]) !== undefined && mode !== "room") {
+    throw new UsageError(
+      "--web and --web-origin only apply to a room (--room)",
+    );
+  }
+  if (values["web-origin"] !== undefined && values.web === undefined) {
+    throw new UsageError("--web-origin needs --web PORT");
   }
   const certFile = values["tls-cert"];
   const keyFile = values["tls-key"];
@@ -265,6 +283,10 @@ export function parseServerOptions(args: string[]): ServerOptions {
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     db: values.db,
     keep: parseKeep(values.keep),
+    web: values.web === undefined ? undefined : {
+      port: parsePort(values.web, { allowZero: true }),
+      origins: (values["web-origin"] ?? []).map(parseOrigin),
+    },
     password,
     help,
   };
@@ -371,6 +393,22 @@ function passwordFromEnvironment(
 ): string | undefined {
   if (!isGranted({ name: "env", variable })) return undefined;
   return Deno.env.get(variable) || undefined;
+}
+
+/** An origin for `--web-origin`: `scheme://host[:port]`, nothing more. */
+function parseOrigin(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.origin !== text) {
+    throw new UsageError(
+      `Invalid --web-origin "${text}": give an origin such as http://192.168.1.23:8080 (scheme, host and port, no path)`,
+    );
+  }
+  return text;
 }
 
 /** `--keep 30d` (days) or `--keep 5000` (messages). */

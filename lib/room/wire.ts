@@ -142,7 +142,7 @@ export const session = {
   usage: "usage: /session, or /session TOKEN LAST-ID",
   rejoined: (name: string) => notice(`${name} is back`),
   held: (name: string) =>
-    `name "${name}" is kept for someone who is reconnecting; choose another`,
+    `name "${name}" is kept for someone who is reconnecting`,
 } as const;
 
 /** Why a client was refused or dropped; each goes after `Disconnected: `. */

@@ -73,7 +73,7 @@ Deno.test("a lost member's name is held 60 s; its token brings it back with exac
   thief.say("alice");
   assertEquals(
     thief.member.last,
-    '*** Error: Name "alice" is kept for someone who is reconnecting; choose another; type another name',
+    '*** Error: Name "alice" is kept for someone who is reconnecting; type another name',
   );
   r.clock.advance(59_000);
   const back = connect(r.room, "10.0.0.1");

@@ -1,0 +1,308 @@
+/**
+ * A browser's WebSocket as a room member. The room treats it like any other
+ * member (same names, commands, limits, flood guard, passphrase); only the
+ * framing differs: each frame is one JSON object (PROTOCOL.md, "WebSocket"),
+ * so the page never parses the line protocol.
+ *
+ * The room speaks to members in lines; this adapter turns each line it is
+ * given into an event the page can show, and takes the room's messages with
+ * their ids as data (`message`), and acknowledgements as data (`ack`).
+ * Every browser gets a session, so a reconnecting page catches up exactly
+ * once.
+ *
+ * @module
+ */
+
+import type { Member } from "../room/member.ts";
+import type { RoomMessage, RoomSeat } from "../room/room.ts";
+import { sanitize } from "../wire/sanitize.ts";
+import { utf8Length } from "../wire/utf8_length.ts";
+
+/** What the room must let an adapter know. */
+export interface WsRoom {
+  /** Admits a member. */
+  join(member: Member): RoomSeat;
+  /** Names in the room (`@` marks a moderator). */
+  readonly names: string[];
+  /** The room's identity for this run (ids line up only within one). */
+  readonly runId: string;
+  /** The room's settings this adapter needs. */
+  readonly settings: {
+    maxLineBytes: number;
+    maxQueuedBytes: number;
+    maxUnterminatedBytes: number;
+  };
+}
+
+/** Close codes (PROTOCOL.md, "WebSocket"). */
+export const CLOSE = {
+  /** The member left (`/quit`). */
+  normal: 1000,
+  /** The server is shutting down. */
+  goingAway: 1001,
+  /** Removed by the server: wrong passphrase, flood, kicked, banned. */
+  policy: 1008,
+  /** A frame far over the line limit. */
+  tooBig: 1009,
+  /** The room is full or locked: try later. */
+  tryLater: 1013,
+} as const;
+
+const decoder = new TextDecoder();
+
+/** Where a browser is in joining. */
+type WsPhase = "password" | "naming" | "chatting";
+
+/** One browser in the room. */
+export class WsMember implements Member {
+  /** The browser's address, for the per-address limit. */
+  readonly address: string;
+  readonly #socket: WebSocket;
+  readonly #room: WsRoom;
+  #seat: RoomSeat | null = null;
+  #phase: WsPhase = "naming";
+  /** The phase the welcome put it in (a failed resume goes back there). */
+  #joinPhase: "password" | "naming" = "naming";
+  #closeCode: number = CLOSE.policy;
+  #closeReason = "";
+  #closed = false;
+  #welcomed = false;
+  /** Its name in the room, once it has one. */
+  #name = "";
+
+  /** Wraps `socket` (not yet open) for `room`. */
+  constructor(socket: WebSocket, address: string, room: WsRoom) {
+    this.#socket = socket;
+    this.address = address;
+    this.#room = room;
+    socket.addEventListener("open", () => this.#open());
+    socket.addEventListener("message", (event) => this.#onFrame(event.data));
+    socket.addEventListener("close", () => this.#gone());
+    socket.addEventListener("error", () => this.#gone());
+  }
+
+  /** Bytes the browser has not taken yet. */
+  get queuedBytes(): number {
+    return this.#socket.readyState === WebSocket.OPEN
+      ? this.#socket.bufferedAmount
+      : 0;
+  }
+
+  /** Lines from the room (notices, replies, private messages), as events. */
+  deliver(bytes: Uint8Array): void {
+    for (const line of decoder.decode(bytes).split("\n")) {
+      if (line !== "") this.#onLine(line);
+    }
+    this.#checkStalled();
+  }
+
+  /** A message of the room, with its id. */
+  message(message: RoomMessage): void {
+    this.#send({
+      type: "event",
+      id: message.id,
+      time: message.time,
+      kind: message.kind,
+      from: message.from,
+      text: sanitize(message.text),
+      // Its own line, replayed after a reconnect: the page may have it pending.
+      ...(message.from === this.#name ? { own: true } : {}),
+    });
+    this.#checkStalled();
+  }
+
+  /** The room took line `seq` (as message `id`, or as a command). */
+  ack(seq: number, id: number | null): void {
+    this.#send({ type: "ack", seq, id });
+  }
+
+  /** Closes the socket with the code and reason the room's last line gave. */
+  close(): Promise<void> {
+    if (this.#socket.readyState === WebSocket.OPEN) {
+      this.#socket.close(this.#closeCode, this.#closeReason.slice(0, 120));
+    }
+    this.#gone();
+    return Promise.resolve();
+  }
+
+  #open(): void {
+    this.#seat = this.#room.join(this);
+    if (this.#closed) return;
+    // Every browser asks for a session: it may come back after a drop.
+    this.#seat.receive({ kind: "line", text: "/session" });
+  }
+
+  #onFrame(data: unknown): void {
+    const seat = this.#seat;
+    if (!seat || this.#closed || typeof data !== "string") return;
+    const { maxLineBytes, maxUnterminatedBytes } = this.#room.settings;
+    // Far over the limit: not a line anybody typed.
+    if (data.length > maxUnterminatedBytes * 4) {
+      this.#closeCode = CLOSE.tooBig;
+      this.#closeReason = "message too big";
+      return seat.drop(`sent a message of ${data.length} characters`);
+    }
+    let frame: {
+      type?: unknown;
+      text?: unknown;
+      seq?: unknown;
+      token?: unknown;
+      after?: unknown;
+    };
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return this.#send(errorEvent("frames must be JSON (see PROTOCOL.md)"));
+    }
+    seat.heard();
+    if (frame.type === "resume" && typeof frame.token === "string") {
+      const after = Number.isSafeInteger(frame.after) ? frame.after : 0;
+      return seat.receive({
+        kind: "line",
+        text: `/session ${frame.token.replace(/\s/g, "")} ${after}`,
+      });
+    }
+    if (frame.type !== "line" || typeof frame.text !== "string") {
+      return this.#send(errorEvent('send {"type":"line","text":"..."}'));
+    }
+    const text = frame.text.replace(/\r?\n$/, "");
+    const bytes = utf8Length(text);
+    if (text.includes("\n") || bytes > maxLineBytes) {
+      return seat.receive({ kind: "oversize", bytes });
+    }
+    const seq = this.#phase === "chatting" && Number.isSafeInteger(frame.seq)
+      ? frame.seq as number
+      : undefined;
+    seat.receive({ kind: "line", text, seq });
+  }
+
+  /** A line of the room, as the page wants it. */
+  #onLine(line: string): void {
+    let match;
+    if ((match = line.match(/^\*\*\* Session (\S+)$/))) {
+      return this.#state({ token: match[1] });
+    }
+    if (!this.#welcomed && line.startsWith("*** Welcome")) {
+      this.#welcomed = true;
+      this.#joinPhase = /password/i.test(line) ? "password" : "naming";
+      return this.#state({ phase: this.#joinPhase });
+    }
+    if (line.startsWith("*** Password accepted")) {
+      return this.#state({ phase: "naming" });
+    }
+    if ((match = line.match(/^\*\*\* Hello (\S+)! /))) {
+      this.#send(noticeEvent(line.slice(4)));
+      return this.#state({ phase: "chatting", name: match[1] });
+    }
+    if ((match = line.match(/^\*\*\* Resumed (\S+); (\d+) missed/))) {
+      this.#send(
+        noticeEvent(`Reconnected; ${match[2]} missed messages follow.`),
+      );
+      return this.#state({ phase: "chatting", name: match[1] });
+    }
+    if (line === "*** Last messages:") {
+      return this.#send({ type: "history", phase: "start" });
+    }
+    if (line === "*** End of last messages.") {
+      return this.#send({ type: "history", phase: "end" });
+    }
+    if ((match = line.match(/^\*\*\* Disconnected: (.*)$/))) {
+      this.#closeReason = match[1];
+      this.#closeCode = closeCodeFor(match[1]);
+      return this.#send(noticeEvent(line.slice(4), "error"));
+    }
+    if (line.startsWith("*** Goodbye")) {
+      this.#closeCode = CLOSE.normal;
+      this.#closeReason = "you left";
+    }
+    if (line.startsWith("*** Error: ")) {
+      if (line.startsWith("*** Error: That session has ended")) {
+        // Back to joining: the page answers the passphrase and name again.
+        return this.#state({ phase: this.#joinPhase, token: "" });
+      }
+      return this.#send(errorEvent(line.slice("*** Error: ".length)));
+    }
+    if ((match = line.match(/^-> \*(\S+)\* (.*)$/s))) {
+      return this.#send({
+        type: "event",
+        time: Date.now(),
+        kind: "private-out",
+        to: match[1],
+        text: match[2],
+      });
+    }
+    if ((match = line.match(/^\*([^*\s]+)\* (.*)$/s))) {
+      return this.#send({
+        type: "event",
+        time: Date.now(),
+        kind: "private-in",
+        from: match[1],
+        text: match[2],
+      });
+    }
+    this.#send(noticeEvent(line.startsWith("*** ") ? line.slice(4) : line));
+    const renamed = line.match(/^\*\*\* (\S+) is now known as (\S+)$/);
+    if (renamed && renamed[1] === this.#name) {
+      return this.#state({ name: renamed[2] });
+    }
+    // Joins, leaves, renames, moderation: the list may have changed.
+    if (this.#phase === "chatting") this.#state({});
+  }
+
+  #state(change: { phase?: WsPhase; name?: string; token?: string }): void {
+    if (change.phase) this.#phase = change.phase;
+    if (change.name) this.#name = change.name;
+    this.#send({
+      type: "state",
+      phase: this.#phase,
+      room: this.#room.runId,
+      maxLineBytes: this.#room.settings.maxLineBytes,
+      ...change,
+      ...(this.#phase === "chatting" ? { members: this.#members() } : {}),
+    });
+  }
+
+  #members(): { name: string; moderator: boolean }[] {
+    return this.#room.names.map((name) =>
+      name.startsWith("@")
+        ? { name: name.slice(1), moderator: true }
+        : { name, moderator: false }
+    );
+  }
+
+  #send(event: object): void {
+    if (this.#socket.readyState !== WebSocket.OPEN) return;
+    this.#socket.send(JSON.stringify(event));
+  }
+
+  /** A browser that stops reading is dropped like a stalled TCP client. */
+  #checkStalled(): void {
+    if (this.queuedBytes > this.#room.settings.maxQueuedBytes) {
+      this.#closeCode = CLOSE.policy;
+      this.#closeReason = "not reading messages fast enough";
+      this.#seat?.drop("not reading messages fast enough");
+    }
+  }
+
+  #gone(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#seat?.ended("connection lost");
+    this.#seat?.closed();
+  }
+}
+
+/** The close code for a `*** Disconnected:` reason. */
+function closeCodeFor(reason: string): number {
+  if (reason.startsWith("the server is shutting down")) return CLOSE.goingAway;
+  if (/full|locked|too many connections/.test(reason)) return CLOSE.tryLater;
+  return CLOSE.policy;
+}
+
+function noticeEvent(text: string, kind = "notice"): object {
+  return { type: "event", time: Date.now(), kind, text };
+}
+
+function errorEvent(text: string): object {
+  return noticeEvent(text.charAt(0).toUpperCase() + text.slice(1), "error");
+}
