@@ -1,9 +1,6 @@
 import { assertEquals, assertOk } from "./support/assert.ts";
 import { RunningProcess, startServer, WAIT_MS } from "./support/process.ts";
-
-const HAS_TMUX =
-  new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
-    .outputSync().success;
+import { needProgram, testNeeding } from "./support/requires.ts";
 
 /** Runs tmux with `args` and returns its stdout. */
 async function tmux(...args: string[]): Promise<string> {
@@ -29,11 +26,10 @@ async function waitForScreen(
   }
 }
 
-Deno.test({
-  name:
-    "chat client in a terminal prints incoming lines above the half-typed input",
-  ignore: !HAS_TMUX,
-  async fn() {
+testNeeding(
+  needProgram("tmux", "tmux"),
+  "chat client in a terminal prints incoming lines above the half-typed input",
+  async () => {
     const { server, port } = await startServer(["--mode", "chat"]);
     await using _server: RunningProcess = server;
     const session = `chatlab-test-${Deno.pid}`;
@@ -82,4 +78,4 @@ Deno.test({
       await tmux("kill-session", "-t", session).catch(() => {});
     }
   },
-});
+);

@@ -20,7 +20,7 @@ import { READ_SIZE } from "../wire/line_reader.ts";
 import { MAX_NAME_LENGTH, nameKey, nameProblem } from "../wire/names.ts";
 import { MAX_QUEUED_BYTES, Outbox, QueueLedger } from "./outbox.ts";
 import { setNoDelay } from "../cli/network.ts";
-import { RateLimit } from "./rate_limit.ts";
+import { lineRateLimitOptions, RateLimit } from "./rate_limit.ts";
 import { passwordMatches, WRONG_PASSWORD_DELAY_MS } from "./password.ts";
 import { sanitize } from "../wire/sanitize.ts";
 
@@ -304,13 +304,9 @@ export class Room {
   }
 
   #makeRateLimit(): RateLimit {
-    const { burstLines, linesPerSecond } = this.#rateLimit!;
-    return new RateLimit({
-      burstLines,
-      linesPerSecond,
-      burstBytes: Math.max(16 * 1024, burstLines * this.#maxLineBytes / 2),
-      bytesPerSecond: Math.max(4 * 1024, linesPerSecond * this.#maxLineBytes),
-    });
+    return new RateLimit(
+      lineRateLimitOptions(this.#rateLimit!, this.#maxLineBytes),
+    );
   }
 
   #onFrame(client: RemoteClient, frame: Frame, limit: RateLimit | null): void {
