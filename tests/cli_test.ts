@@ -7,7 +7,7 @@ import {
   runScriptToExit,
   runToExit,
 } from "./support/chat.ts";
-import { exactLine, LOOPBACK } from "./support/peers.ts";
+import { LOOPBACK } from "./support/peers.ts";
 import { RunningProcess, runScript } from "./support/process.ts";
 
 const CONNECTED = /^Connected to 127\.0\.0\.1:\d+\./;
@@ -94,13 +94,13 @@ for (
 
 Deno.test("server on port 0 prints the free port it got, and listens there", async () => {
   await using server = runScript("server.ts", ["--port", "0"]);
-  const match = await server.stdout.waitFor(
+  const match = await server.stdout.waitForMatch(
     /^Listening on 127\.0\.0\.1:(\d+)$/,
   );
   const port = Number(match[1]);
   assertMatch(String(port), /^[1-9]\d{0,4}$/);
   using conn = await Deno.connect({ hostname: LOOPBACK, port });
-  await server.stdout.waitFor(CONNECTED);
+  await server.stdout.waitForMatch(CONNECTED);
   assertEquals(conn.remoteAddr.port, port);
 });
 
@@ -108,21 +108,21 @@ Deno.test("client accepts HOST PORT positionally, like the lesson", async () => 
   await using server = runScript("server.ts", ["--port", "0"]);
   const port = await portOf(server);
   await using client = runScript("client.ts", [LOOPBACK, String(port)]);
-  await client.stdout.waitFor(exactLine(`Connected to 127.0.0.1:${port}.`));
+  await client.stdout.waitForLine(`Connected to 127.0.0.1:${port}.`);
   await client.writeLines("positional");
-  await server.stdout.waitFor(exactLine("Received: positional"));
+  await server.stdout.waitForLine("Received: positional");
 });
 
 Deno.test("client and server accept -p and --port=N", async () => {
   await using server = runScript("server.ts", ["--port=0"]);
   const port = await portOf(server);
   await using client = runScript("client.ts", ["-p", String(port)]);
-  await client.stdout.waitFor(exactLine(`Connected to 127.0.0.1:${port}.`));
+  await client.stdout.waitForLine(`Connected to 127.0.0.1:${port}.`);
   await client.writeLines("short option");
-  await server.stdout.waitFor(exactLine("Received: short option"));
+  await server.stdout.waitForLine("Received: short option");
 });
 
 async function portOf(server: RunningProcess): Promise<number> {
-  const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
+  const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
   return Number(match[1]);
 }

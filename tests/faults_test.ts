@@ -51,7 +51,7 @@ class HealthyPair implements AsyncDisposable {
   static async join(port: number): Promise<HealthyPair> {
     const alice = await RawClient.join(port, "alice");
     const bob = await RawClient.join(port, "bob");
-    await alice.waitFor("*** bob joined");
+    await alice.waitForLine("*** bob joined");
     return new HealthyPair(alice, bob);
   }
 
@@ -64,7 +64,7 @@ class HealthyPair implements AsyncDisposable {
 
   /** Bob has every line alice said, in order, and nothing else of hers. */
   async assertAllHeard(): Promise<void> {
-    await this.bob.waitFor(`<alice> line ${this.#said - 1}`);
+    await this.bob.waitForLine(`<alice> line ${this.#said - 1}`);
     assertSaidInOrder(
       this.bob.lines,
       "alice",
@@ -83,10 +83,10 @@ Deno.test("room survives a client killed mid-line, and relays what it had sent",
   await using _server = server;
   await using pair = await HealthyPair.join(port);
   await pair.talk();
-  await pair.bob.waitFor("<alice> line 19");
+  await pair.bob.waitForLine("<alice> line 19");
   await using victim = await Puppet.connect(port);
   await victim.send("victim");
-  await victim.waitFor("*** End of last messages.");
+  await victim.waitForLine("*** End of last messages.");
   await victim.send("a whole line");
   await victim.sendRaw("half a li");
   // Nothing is on its way to the victim now, so its kernel ends the stream
@@ -95,7 +95,7 @@ Deno.test("room survives a client killed mid-line, and relays what it had sent",
   await victim.process.child.status;
 
   // Its kernel closed the socket: the unfinished line ends with the stream.
-  await pair.bob.waitFor("*** victim left");
+  await pair.bob.waitForLine("*** victim left");
   assertSaidInOrder(pair.bob.lines, "victim", ["a whole line", "half a li"]);
   await pair.talk();
   await pair.assertAllHeard();
@@ -108,13 +108,13 @@ Deno.test("room survives a reset (RST) and tells the room the connection was los
   await using pair = await HealthyPair.join(port);
   await using resetter = await Puppet.connect(port);
   await resetter.send("resetter");
-  await resetter.waitFor("*** Hello resetter!");
+  await resetter.waitForLineStarting("*** Hello resetter!");
   await resetter.send("before the reset");
   await pair.talk();
   await resetter.reset();
 
   assertEquals(
-    await pair.bob.waitFor("*** resetter left"),
+    await pair.bob.waitForLineStarting("*** resetter left"),
     "*** resetter left (connection lost)",
   );
   assertSaidInOrder(pair.bob.lines, "resetter", ["before the reset"]);
@@ -129,7 +129,7 @@ Deno.test("room tells everyone when a client vanishes before the answer to its l
   await using pair = await HealthyPair.join(port);
   await using ghost = await Puppet.connect(port);
   await ghost.send("ghost");
-  await ghost.waitFor("*** Hello ghost!");
+  await ghost.waitForLineStarting("*** Hello ghost!");
 
   // With the server paused, the ghost asks for /who, says more than one read
   // takes, and resets. Its kernel keeps the lines readable, so the server
@@ -143,14 +143,14 @@ Deno.test("room tells everyone when a client vanishes before the answer to its l
     server.child.kill("SIGCONT");
   }
   assertEquals(
-    await pair.bob.waitFor("*** ghost left"),
+    await pair.bob.waitForLineStarting("*** ghost left"),
     "*** ghost left (connection lost)",
   );
   // Its name is free again, and the room goes on.
   await using again = await RawClient.join(port, "ghost");
   await pair.talk();
   await pair.assertAllHeard();
-  await again.waitFor(`<alice> line 19`);
+  await again.waitForLine(`<alice> line 19`);
 });
 
 Deno.test("room takes a half-closed client's last lines, then lets it go cleanly", async () => {
@@ -163,7 +163,7 @@ Deno.test("room takes a half-closed client's last lines, then lets it go cleanly
 
   // The server sees the end of its stream: it leaves, and is closed.
   await half.waitForEnd();
-  assertEquals(await pair.bob.waitFor("*** half left"), "*** half left");
+  assertEquals(await pair.bob.waitForLine("*** half left"), "*** half left");
   assertSaidInOrder(pair.bob.lines, "half", ["last words", "and a postscript"]);
   await pair.talk();
   await pair.assertAllHeard();
@@ -177,13 +177,13 @@ Deno.test("room is not held up by peers that connect and send nothing", async ()
     Array.from({ length: 5 }, () => RawClient.connect(port)),
   );
   try {
-    for (const peer of silent) await peer.waitFor("*** Welcome");
+    for (const peer of silent) await peer.waitForLineStarting("*** Welcome");
     await using pair = await HealthyPair.join(port);
     await pair.talk(200);
     await pair.assertAllHeard();
     // Without a name they are in no one's way, and hear nothing.
     await server.writeLines("/who");
-    await server.stdout.waitFor("*** In the room (3): host, alice, bob");
+    await server.stdout.waitForLine("*** In the room (3): host, alice, bob");
     for (const peer of silent) assertEquals(peer.lines.length, 1);
   } finally {
     for (const peer of silent) await peer.close();
@@ -216,7 +216,7 @@ Deno.test("room turns invalid UTF-8 into U+FFFD for its receivers", async () => 
   await raw.sendRaw(new Uint8Array(invalid));
   await raw.sendRaw(new Uint8Array([0xc0, 0x80, 0x0a])); // overlong NUL
   await raw.send("after");
-  await pair.bob.waitFor("<raw> after");
+  await pair.bob.waitForLine("<raw> after");
   assertSaidInOrder(pair.bob.lines, "raw", [
     "bad \ufffd\ufffd \ufffd( \ufffd\ufffd\ufffd caf\ufffd",
     "\ufffd\ufffd",
@@ -225,7 +225,9 @@ Deno.test("room turns invalid UTF-8 into U+FFFD for its receivers", async () => 
   // An invalid name is refused with only safe characters quoted back.
   await using nameless = await RawClient.connect(port);
   await nameless.sendRaw(new Uint8Array([0x41, 0xff, 0x1b, 0x5b, 0x0a]));
-  await nameless.waitFor('*** Error: Name "A??[" may only use letters');
+  await nameless.waitForLineStarting(
+    '*** Error: Name "A??[" may only use letters',
+  );
   await pair.talk();
   await pair.assertAllHeard();
 });
@@ -307,12 +309,12 @@ Deno.test("room drops a 1 MB line without a line end after 16 KiB, and keeps ser
   // The server closes before taking it all, so the write may fail: fine.
   await big.sendRaw("m".repeat(1024 * 1024)).catch(() => {});
   assertEquals(
-    await big.waitFor("*** Disconnected:"),
+    await big.waitForLineStarting("*** Disconnected:"),
     "*** Disconnected: sent more than 16384 bytes without a line end",
   );
   await big.waitForEnd();
   assertEquals(
-    await pair.bob.waitFor("*** big left"),
+    await pair.bob.waitForLineStarting("*** big left"),
     "*** big left (sent more than 16384 bytes without a line end)",
   );
   assertOk(!pair.bob.lines.some((line) => line.startsWith("<big>")));
@@ -351,7 +353,7 @@ Deno.test("room with default limits answers 1000 connections at once: 100 in, th
   // The 100 limit holds for anyone.
   await using late = await RawClient.connect(port);
   assertEquals(
-    await late.waitFor("*** Disconnected:"),
+    await late.waitForLineStarting("*** Disconnected:"),
     "*** Disconnected: the server is full (100 people); try again later",
   );
   await pair.talk(10);
@@ -437,15 +439,15 @@ Deno.test("server stopped with Ctrl+C tells the room, and each client.ts says so
   const { server, port } = await startRoom();
   await using _server = server;
   await using alice = roomClient(port, "alice");
-  await alice.stdout.waitFor("*** Hello alice!");
+  await alice.stdout.waitForLineStarting("*** Hello alice!");
   await using bob = roomClient(port, "bob");
-  await bob.stdout.waitFor("*** Hello bob!");
+  await bob.stdout.waitForLineStarting("*** Hello bob!");
   await using raw = await RawClient.join(port, "raw");
   await alice.writeLines("last words before the end");
-  await bob.stdout.waitFor("<alice> last words before the end");
+  await bob.stdout.waitForLine("<alice> last words before the end");
 
   server.child.kill("SIGINT");
-  await server.stdout.waitFor("*** Shutting down: telling the room.");
+  await server.stdout.waitForLine("*** Shutting down: telling the room.");
   for (const client of [alice, bob]) {
     const status = await exitOf(client);
     assertEquals(
@@ -472,7 +474,7 @@ Deno.test("server killed outright: client.ts says the server closed the connecti
   const { server, port } = await startRoom();
   await using _server = server;
   await using alice = roomClient(port, "alice");
-  await alice.stdout.waitFor("*** Hello alice!");
+  await alice.stdout.waitForLineStarting("*** Hello alice!");
   server.child.kill("SIGKILL");
   const status = await exitOf(alice);
   assertEquals(alice.stderr.lines, ["error: The server closed the connection"]);

@@ -79,8 +79,8 @@ async function startCapturedRoom(): Promise<{
     "--rate-limit",
     "1000,1000",
   ]);
-  const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
-  await server.stdout.waitFor("*** Room open");
+  const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
+  await server.stdout.waitForLineStarting("*** Room open");
   return { server, port: Number(match[1]) };
 }
 
@@ -95,7 +95,7 @@ async function joinClient(port: number, name: string) {
     "--name",
     name,
   ]);
-  await client.stdout.waitFor(`*** Hello ${name}!`);
+  await client.stdout.waitForLineStarting(`*** Hello ${name}!`);
   return client;
 }
 
@@ -114,8 +114,8 @@ Deno.test("hostile text in chat lines, /me and /msg reaches client.ts only as vi
     await mallory.send(input, `/me ${input}`, `/msg reader ${input}`);
   }
   await mallory.send("END");
-  await reader.stdout.waitFor("<mallory> END");
-  await server.stdout.waitFor("<mallory> END");
+  await reader.stdout.waitForLine("<mallory> END");
+  await server.stdout.waitForLine("<mallory> END");
 
   assertIncludes(
     reader.stdout.lines,
@@ -125,7 +125,7 @@ Deno.test("hostile text in chat lines, /me and /msg reaches client.ts only as vi
       `*mallory* ${shown}`,
     ]),
   );
-  await mallory.waitFor(`-> *reader* ${CORPUS.at(-1)![1]}`);
+  await mallory.waitForLine(`-> *reader* ${CORPUS.at(-1)![1]}`);
   assertIncludes(
     mallory.lines,
     CORPUS.map(([, shown]) => `-> *reader* ${shown}`),
@@ -143,13 +143,13 @@ Deno.test("hostile text sent by nc, live and in the history, reaches client.ts o
   await using _server = server;
   await using nc = new RunningProcess("nc", ["-n", "127.0.0.1", String(port)]);
   await nc.writeLines("prankster");
-  await nc.stdout.waitFor("*** Hello prankster!");
+  await nc.stdout.waitForLineStarting("*** Hello prankster!");
   await nc.writeLines(...CORPUS.map(([input]) => input), "before");
-  await server.stdout.waitFor("<prankster> before");
+  await server.stdout.waitForLine("<prankster> before");
 
   // The reader joins later: the corpus comes as history, then live.
   await using reader = await joinClient(port, "reader");
-  await reader.stdout.waitFor("*** End of last messages.");
+  await reader.stdout.waitForLine("*** End of last messages.");
   const start = reader.stdout.lines.indexOf("*** Last messages:");
   const history = reader.stdout.lines.slice(
     start + 1,
@@ -160,7 +160,7 @@ Deno.test("hostile text sent by nc, live and in the history, reaches client.ts o
     "<prankster> before",
   ]);
   await nc.writeLines(...CORPUS.map(([input]) => `/me ${input}`), "after");
-  await reader.stdout.waitFor("<prankster> after");
+  await reader.stdout.waitForLine("<prankster> after");
   assertIncludes(
     reader.stdout.lines,
     CORPUS.map(([, shown]) => `* prankster ${shown}`),
@@ -177,13 +177,19 @@ Deno.test("hostile names and commands come back to client.ts only as visible esc
   // Names are a safe set: hostile ones are refused, quoted with "?".
   await using prankster = await RawClient.connect(port);
   await prankster.send(`${ESC}[2Jroot`);
-  await prankster.waitFor('*** Error: Name "?[2Jroot" may only use letters');
+  await prankster.waitForLineStarting(
+    '*** Error: Name "?[2Jroot" may only use letters',
+  );
   await prankster.send(`admin${RLO}`);
-  await prankster.waitFor('*** Error: Name "admin?" may only use letters');
+  await prankster.waitForLineStarting(
+    '*** Error: Name "admin?" may only use letters',
+  );
   await prankster.send("prankster");
-  await prankster.waitFor("*** Hello prankster!");
+  await prankster.waitForLineStarting("*** Hello prankster!");
   await prankster.send(`/nick ${ESC}]0;x${BEL}`);
-  await prankster.waitFor('*** Error: Name "?]0;x?" may only use letters');
+  await prankster.waitForLineStarting(
+    '*** Error: Name "?]0;x?" may only use letters',
+  );
 
   // What the reader types is echoed back in errors, made safe too.
   await reader.writeLines(
@@ -192,13 +198,15 @@ Deno.test("hostile names and commands come back to client.ts only as visible esc
     `/msg prankster ${ESC}[6n`,
     "/who",
   );
-  await reader.stdout.waitFor("*** In the room (3): host, reader, prankster");
+  await reader.stdout.waitForLine(
+    "*** In the room (3): host, reader, prankster",
+  );
   assertIncludes(reader.stdout.lines, [
     '*** Error: Unknown command "/^[[2J"; type /help',
     '*** Error: Nobody called "^[]0;x^G" is here; type /who',
     "-> *prankster* ^[[6n",
   ]);
-  await prankster.waitFor("*reader* ^[[6n");
+  await prankster.waitForLine("*reader* ^[[6n");
   assertTerminalSafe(reader.stdoutBytes, "client.ts");
   assertTerminalSafe(server.stdoutBytes, "server.ts");
 });
@@ -221,7 +229,7 @@ Deno.test("invalid UTF-8 and raw C1 bytes reach client.ts as U+FFFD, encoded con
   await mallory.sendRaw(bytes("raw ESC ", [0x1b], "[2J\r\n"));
   await mallory.sendRaw(bytes("cut short ", [0xf0, 0x9f, 0x98], "\n"));
   await mallory.send("END");
-  await reader.stdout.waitFor("<mallory> END");
+  await reader.stdout.waitForLine("<mallory> END");
   assertIncludes(reader.stdout.lines, [
     `<mallory> raw CSI ${REPLACEMENT}2J`,
     `<mallory> junk ${REPLACEMENT}${REPLACEMENT}${REPLACEMENT} end`,
@@ -248,9 +256,9 @@ Deno.test("lines from a hostile server reach client.ts only as visible escapes",
     "reader",
   ]);
   await fake.peer.writeLines(`*** Welcome${ESC}]0;owned${BEL}`);
-  await fake.peer.stdout.waitFor("reader");
+  await fake.peer.stdout.waitForLine("reader");
   await fake.peer.writeLines(...CORPUS.map(([input]) => input), "END");
-  await reader.stdout.waitFor("END");
+  await reader.stdout.waitForLine("END");
   assertIncludes(reader.stdout.lines, [
     "*** Welcome^[]0;owned^G",
     ...CORPUS.map(([, shown]) => shown),

@@ -8,7 +8,6 @@
 import { assertEquals, assertMatch } from "./support/assert.ts";
 import { receivedLines } from "./support/chat.ts";
 import {
-  exactLine,
   startLessonClient,
   startLessonServer,
   startNcClient,
@@ -23,7 +22,7 @@ Deno.test("client takes turns with the lesson's Python server", async () => {
   const { peer: lesson, port } = await startLessonServer();
   await using _lesson = lesson;
   await using client = runScript("client.ts", ["127.0.0.1", String(port)]);
-  await client.stdout.waitFor(CONNECTED);
+  await client.stdout.waitForMatch(CONNECTED);
 
   const turns = [
     ["hello from Deno", "hello from Python"],
@@ -38,8 +37,8 @@ Deno.test("client takes turns with the lesson's Python server", async () => {
     // input() drops the line end and send() adds none: this message comes
     // without `\n`, and the client must print it once the lesson goes quiet.
     await lesson.writeLines(theirs);
-    await lesson.stdout.waitFor(exactLine(`Received: ${ours}`));
-    await client.stdout.waitFor(exactLine(`Received: ${theirs}`));
+    await lesson.stdout.waitForLine(`Received: ${ours}`);
+    await client.stdout.waitForLine(`Received: ${theirs}`);
   }
   assertEquals(
     receivedLines(client.stdout.lines),
@@ -55,7 +54,7 @@ Deno.test("client takes turns with the lesson's Python server", async () => {
   await lesson.finish();
   assertMatch(lesson.stderr.text, /EOFError/);
   await client.writeLines("are you still there?");
-  await client.stdout.waitFor(exactLine(CLOSED));
+  await client.stdout.waitForLine(CLOSED);
   const status = await client.finish();
   assertEquals(client.stderr.lines, []);
   assertEquals(status.code, 0);
@@ -65,7 +64,7 @@ Deno.test("server takes turns with the lesson's Python client", async () => {
   const { server, port } = await startServer();
   await using _server = server;
   await using lesson = startLessonClient(port);
-  await server.stdout.waitFor(CONNECTED);
+  await server.stdout.waitForMatch(CONNECTED);
 
   const turns = [
     ["hello from Python", "hello from Deno"],
@@ -75,9 +74,9 @@ Deno.test("server takes turns with the lesson's Python client", async () => {
   for (const [theirs, ours] of turns) {
     // Sent without `\n`: the server prints it whole once the lesson is quiet.
     await lesson.writeLines(theirs);
-    await server.stdout.waitFor(exactLine(`Received: ${theirs}`));
+    await server.stdout.waitForLine(`Received: ${theirs}`);
     await server.writeLines(ours);
-    await lesson.stdout.waitFor(exactLine(`Received: ${ours}`));
+    await lesson.stdout.waitForLine(`Received: ${ours}`);
   }
   assertEquals(
     receivedLines(server.stdout.lines),
@@ -89,7 +88,7 @@ Deno.test("server takes turns with the lesson's Python client", async () => {
   );
 
   await lesson.closeStdin(); // EOFError: the lesson dies, its socket closes.
-  await server.stdout.waitFor(exactLine(CLOSED));
+  await server.stdout.waitForLine(CLOSED);
   const status = await server.finish();
   assertEquals(server.stderr.lines, []);
   assertEquals(status.code, 0);
@@ -99,28 +98,28 @@ Deno.test("server's end of input closes the chat with the lesson's Python client
   const { server, port } = await startServer();
   await using _server = server;
   await using lesson = startLessonClient(port);
-  await server.stdout.waitFor(CONNECTED);
+  await server.stdout.waitForMatch(CONNECTED);
   await lesson.writeLines("anything to say?");
-  await server.stdout.waitFor(exactLine("Received: anything to say?"));
+  await server.stdout.waitForLine("Received: anything to say?");
   // The server's turn, and its input ends: it closes the connection, so the
   // lesson's recv(1024) returns no bytes and it prints an empty message.
   const status = await server.finish();
   assertEquals(status.code, 0);
   assertEquals(server.stderr.lines, []);
-  await lesson.stdout.waitFor(exactLine("Received: "));
+  await lesson.stdout.waitForLine("Received: ");
 });
 
 Deno.test("client takes turns with nc -l", async () => {
   const { peer: nc, port } = await startNcListener();
   await using _nc = nc;
   await using client = runScript("client.ts", ["--port", String(port)]);
-  await client.stdout.waitFor(CONNECTED);
+  await client.stdout.waitForMatch(CONNECTED);
 
   for (const turn of [1, 2, 3]) {
     await client.writeLines(`from client ${turn} é`);
-    await nc.stdout.waitFor(exactLine(`from client ${turn} é`));
+    await nc.stdout.waitForLine(`from client ${turn} é`);
     await nc.writeLines(`from nc ${turn} 漢字`);
-    await client.stdout.waitFor(exactLine(`Received: from nc ${turn} 漢字`));
+    await client.stdout.waitForLine(`Received: from nc ${turn} 漢字`);
   }
   assertEquals(nc.stdout.lines, [
     "from client 1 é",
@@ -143,15 +142,15 @@ Deno.test("client prints a message from nc -l that has no line end once nc goes 
   const { peer: nc, port } = await startNcListener();
   await using _nc = nc;
   await using client = runScript("client.ts", ["--port", String(port)]);
-  await client.stdout.waitFor(CONNECTED);
+  await client.stdout.waitForMatch(CONNECTED);
   await client.writeLines("your turn");
-  await nc.stdout.waitFor(exactLine("your turn"));
+  await nc.stdout.waitForLine("your turn");
   await nc.write("no line end here");
-  await client.stdout.waitFor(exactLine("Received: no line end here"));
+  await client.stdout.waitForLine("Received: no line end here");
   // nc's input ends: it shuts its side down (-N), and the client says so.
   await nc.closeStdin();
   await client.writeLines("still there?");
-  await client.stdout.waitFor(exactLine(CLOSED));
+  await client.stdout.waitForLine(CLOSED);
   assertEquals((await client.finish()).code, 0);
 });
 
@@ -159,13 +158,13 @@ Deno.test("server takes turns with nc as the client", async () => {
   const { server, port } = await startServer();
   await using _server = server;
   await using nc = startNcClient(port);
-  await server.stdout.waitFor(CONNECTED);
+  await server.stdout.waitForMatch(CONNECTED);
 
   for (const turn of [1, 2, 3]) {
     await nc.writeLines(`from nc ${turn} 😀`);
-    await server.stdout.waitFor(exactLine(`Received: from nc ${turn} 😀`));
+    await server.stdout.waitForLine(`Received: from nc ${turn} 😀`);
     await server.writeLines(`from server ${turn} ü`);
-    await nc.stdout.waitFor(exactLine(`from server ${turn} ü`));
+    await nc.stdout.waitForLine(`from server ${turn} ü`);
   }
   assertEquals(receivedLines(server.stdout.lines), [
     "Received: from nc 1 😀",
@@ -180,7 +179,7 @@ Deno.test("server takes turns with nc as the client", async () => {
 
   // nc's input ends: -N shuts its sending side, the server reports the close.
   await nc.closeStdin();
-  await server.stdout.waitFor(exactLine(CLOSED));
+  await server.stdout.waitForLine(CLOSED);
   assertEquals((await server.finish()).code, 0);
   assertEquals((await nc.finish()).code, 0);
   assertEquals(server.stderr.lines, []);
@@ -190,9 +189,9 @@ Deno.test("server drops the \\r of lines that nc -C ends with \\r\\n", async () 
   const { server, port } = await startServer();
   await using _server = server;
   await using nc = startNcClient(port, { crlf: true });
-  await server.stdout.waitFor(CONNECTED);
+  await server.stdout.waitForMatch(CONNECTED);
   await nc.writeLines("windows style");
-  await server.stdout.waitFor(/^Received: windows style/);
+  await server.stdout.waitForMatch(/^Received: windows style/);
   assertEquals(receivedLines(server.stdout.lines), [
     "Received: windows style",
   ]);

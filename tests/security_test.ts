@@ -72,14 +72,14 @@ Deno.test("TLS room relays messages between clients that trust its certificate w
   // A plain client starts first: its connection waits for a TLS handshake
   // that never comes, and it gives up on its own after the welcome timeout.
   await using plain = roomClient(port, "plain");
-  await plain.stdout.waitFor(`Connected to 127.0.0.1:${port}.`);
+  await plain.stdout.waitForLine(`Connected to 127.0.0.1:${port}.`);
 
   const trusting = [`--allow-read=${certificate.dir}`];
   const tls = ["--tls", "--ca", certificate.certFile];
   await using alice = roomClient(port, "alice", tls, { permissions: trusting });
-  await alice.stdout.waitFor("*** Hello alice!");
+  await alice.stdout.waitForLineStarting("*** Hello alice!");
   await using bob = roomClient(port, "bob", tls, { permissions: trusting });
-  await bob.stdout.waitFor("*** Hello bob!");
+  await bob.stdout.waitForLineStarting("*** Hello bob!");
   // A plain peer that talks first (nc, a student's program) is cut off as
   // soon as its bytes fail the handshake.
   await using plainPeer = await RawClient.connect(port);
@@ -88,10 +88,10 @@ Deno.test("TLS room relays messages between clients that trust its certificate w
   assertOk(!plainPeer.lines.some((line) => line.startsWith("***")));
 
   await alice.writeLines("over TLS é 漢字");
-  await bob.stdout.waitFor("<alice> over TLS é 漢字");
+  await bob.stdout.waitForLine("<alice> over TLS é 漢字");
   await bob.writeLines("/me nods");
-  await alice.stdout.waitFor("* bob nods");
-  await server.stdout.waitFor("<alice> over TLS é 漢字");
+  await alice.stdout.waitForLine("* bob nods");
+  await server.stdout.waitForLine("<alice> over TLS é 漢字");
 
   const outcome = await finished(plain);
   assertEquals(outcome.stderr, [
@@ -100,7 +100,7 @@ Deno.test("TLS room relays messages between clients that trust its certificate w
   assertEquals(outcome.code, 1);
   // The TLS clients never noticed.
   await alice.writeLines("still here");
-  await bob.stdout.waitFor("<alice> still here");
+  await bob.stdout.waitForLine("<alice> still here");
 });
 
 Deno.test("TLS client without --ca refuses a self-signed certificate in one line", async () => {
@@ -208,7 +208,7 @@ Deno.test("room passphrase from CHATLAB_PASSWORD admits the right one and refuse
     [],
     withPassword("open sesame"),
   );
-  await alice.stdout.waitFor("*** Hello alice!");
+  await alice.stdout.waitForLineStarting("*** Hello alice!");
 
   const start = performance.now();
   await using malloryProcess = roomClient(
@@ -217,7 +217,7 @@ Deno.test("room passphrase from CHATLAB_PASSWORD admits the right one and refuse
     [],
     withPassword("open sesame!"),
   );
-  await malloryProcess.stdout.waitFor("*** Disconnected:");
+  await malloryProcess.stdout.waitForLineStarting("*** Disconnected:");
   // The README promises the answer only after 2 seconds.
   const waited = performance.now() - start;
   assertOk(waited >= 2000, `wrong password answered after ${waited} ms`);
@@ -234,7 +234,7 @@ Deno.test("room passphrase from CHATLAB_PASSWORD admits the right one and refuse
   assertEquals(noPassword.code, 1);
 
   await alice.writeLines("only friends here");
-  await server.stdout.waitFor("<alice> only friends here");
+  await server.stdout.waitForLine("<alice> only friends here");
 });
 
 Deno.test("room passphrase and name may arrive in one packet, as a script sends them", async () => {
@@ -242,8 +242,8 @@ Deno.test("room passphrase and name may arrive in one packet, as a script sends 
   await using _server = server;
   await using bot = await RawClient.connect(port);
   await bot.send("sesame", "bot", "hello from a script");
-  await bot.waitFor("*** Hello bot!");
-  await server.stdout.waitFor("<bot> hello from a script");
+  await bot.waitForLineStarting("*** Hello bot!");
+  await server.stdout.waitForLine("<bot> hello from a script");
 });
 
 Deno.test("room passphrase can be typed into nc, then the name", async () => {
@@ -255,15 +255,15 @@ Deno.test("room passphrase can be typed into nc, then the name", async () => {
     "127.0.0.1",
     String(port),
   ]);
-  await nc.stdout.waitFor(
+  await nc.stdout.waitForLineStarting(
     "*** Welcome to the chatlab room. This room needs a password",
   );
   await nc.writeLines("sesame");
-  await nc.stdout.waitFor("*** Password accepted.");
+  await nc.stdout.waitForLineStarting("*** Password accepted.");
   await nc.writeLines("carol");
-  await nc.stdout.waitFor("*** Hello carol!");
+  await nc.stdout.waitForLineStarting("*** Hello carol!");
   await nc.writeLines("typed by hand");
-  await server.stdout.waitFor("<carol> typed by hand");
+  await server.stdout.waitForLine("<carol> typed by hand");
 });
 
 const NO_IPV6 = needIpv6Loopback();
@@ -279,19 +279,19 @@ testNeeding(
       "0",
     ]);
     const port =
-      (await server.stdout.waitFor(/^Listening on \[::1\]:(\d+)$/))[1];
+      (await server.stdout.waitForMatch(/^Listening on \[::1\]:(\d+)$/))[1];
     await using client = runChatlab("client.ts", [
       "--host",
       "::1",
       "--port",
       port,
     ]);
-    await client.stdout.waitFor(`Connected to [::1]:${port}.`);
-    await server.stdout.waitFor(/^Connected to \[::1\]:\d+\.$/);
+    await client.stdout.waitForLine(`Connected to [::1]:${port}.`);
+    await server.stdout.waitForMatch(/^Connected to \[::1\]:\d+\.$/);
     await client.writeLines("hello over IPv6");
-    await server.stdout.waitFor("Received: hello over IPv6");
+    await server.stdout.waitForLine("Received: hello over IPv6");
     await server.writeLines("hello back");
-    await client.stdout.waitFor("Received: hello back");
+    await client.stdout.waitForLine("Received: hello back");
   },
 );
 
@@ -299,14 +299,14 @@ testNeeding(NO_IPV6, "room works over IPv6 with --host ::1", async () => {
   const { server, port } = await startRoomServer(["--host", "::1"]);
   await using _server = server;
   await using alice = roomClient(port, "alice", ["--host", "::1"]);
-  await alice.stdout.waitFor("*** Hello alice!");
+  await alice.stdout.waitForLineStarting("*** Hello alice!");
   await using bob = await Puppet.connect(port, { host: "::1" });
   await bob.send("bob");
-  await bob.waitFor("*** Hello bob!");
+  await bob.waitForLineStarting("*** Hello bob!");
   await alice.writeLines("hello over IPv6");
-  await bob.waitFor("<alice> hello over IPv6");
+  await bob.waitForLine("<alice> hello over IPv6");
   await bob.send("hi alice");
-  await alice.stdout.waitFor("<bob> hi alice");
+  await alice.stdout.waitForLine("<bob> hi alice");
 });
 
 Deno.test("server binds 127.0.0.1 by default and says nothing about other networks", async () => {
@@ -354,10 +354,10 @@ for (const host of ["0.0.0.0", "::"]) {
         : { command: Deno.execPath(), args: run };
       await using server = new RunningProcess(command, args);
       const shown = host.includes(":") ? `[${host}]` : host;
-      const match = await server.stdout.waitFor(
+      const match = await server.stdout.waitForMatch(
         new RegExp(`^Listening on ${escapeRegExp(shown)}:(\\d+)$`),
       );
-      await server.stdout.waitFor(
+      await server.stdout.waitForLine(
         `Listening on every network: other computers can connect to this computer's address, port ${
           match[1]
         }`,
@@ -373,7 +373,7 @@ function escapeRegExp(text: string): string {
 /** Starts a take-turns `server.ts` on port 0 with `args`; resolves with its port. */
 async function startTurnsServer(args: string[], options: ChatlabOptions = {}) {
   const server = runChatlab("server.ts", ["--port", "0", ...args], options);
-  const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
+  const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
   return { server, port: Number(match[1]) };
 }
 

@@ -102,30 +102,51 @@ export class OutputLines {
     return this.lines.join("\n");
   }
 
-  /** Waits for a line matching `pattern` and returns it (with its match). */
-  async waitFor(pattern: RegExp | string): Promise<RegExpMatchArray> {
-    const test = typeof pattern === "string"
-      ? new RegExp(escapeRegExp(pattern))
-      : pattern;
-    let seen = 0;
-    const deadline = Date.now() + WAIT_MS;
-    while (true) {
-      for (; seen < this.lines.length; seen++) {
-        const match = this.lines[seen].match(test);
-        if (match) return match;
-      }
-      if (this.#ended) {
-        throw new Error(
-          `Output ended without a line matching ${test}; got:\n${this.text}`,
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `No line matching ${test} within ${WAIT_MS} ms; got:\n${this.text}`,
-        );
-      }
-      await this.#nextChange(deadline - Date.now());
-    }
+  /** Waits for a line that is exactly `line` (the whole line); returns it. */
+  async waitForLine(line: string): Promise<string> {
+    return await this.#waitUntil(
+      (text) => text === line ? text : null,
+      `a line equal to ${JSON.stringify(line)}`,
+    );
+  }
+
+  /** Waits for a line that starts with `prefix`; returns the whole line. */
+  async waitForLineStarting(prefix: string): Promise<string> {
+    return await this.#waitUntil(
+      (text) => text.startsWith(prefix) ? text : null,
+      `a line starting with ${JSON.stringify(prefix)}`,
+    );
+  }
+
+  /** Waits for a line that contains `text` anywhere; returns the whole line. */
+  async waitForContaining(text: string): Promise<string> {
+    return await this.#waitUntil(
+      (line) => line.includes(text) ? line : null,
+      `a line containing ${JSON.stringify(text)}`,
+    );
+  }
+
+  /** Waits for a line matching `pattern`; returns the match (`input` is the line). */
+  waitForMatch(pattern: RegExp): Promise<RegExpMatchArray> {
+    return this.#waitUntil(
+      (line) => line.match(pattern),
+      `a line matching ${pattern}`,
+    );
+  }
+
+  /**
+   * Waits for a line matching `pattern`, or containing it anywhere when it
+   * is a string.
+   *
+   * @deprecated Say what is meant: {@linkcode OutputLines.waitForLine},
+   * {@linkcode OutputLines.waitForLineStarting},
+   * {@linkcode OutputLines.waitForContaining} or
+   * {@linkcode OutputLines.waitForMatch}.
+   */
+  waitFor(pattern: RegExp | string): Promise<RegExpMatchArray> {
+    return this.waitForMatch(
+      typeof pattern === "string" ? new RegExp(escapeRegExp(pattern)) : pattern,
+    );
   }
 
   /** Waits until `count` lines have arrived. */
@@ -135,6 +156,30 @@ export class OutputLines {
       if (this.#ended || Date.now() > deadline) {
         throw new Error(
           `Expected ${count} lines, got ${this.lines.length}:\n${this.text}`,
+        );
+      }
+      await this.#nextChange(deadline - Date.now());
+    }
+  }
+
+  /** Checks each line, old and new, until `match` finds one or time is up. */
+  async #waitUntil<T>(
+    match: (line: string) => T | null,
+    what: string,
+  ): Promise<T> {
+    let seen = 0;
+    const deadline = Date.now() + WAIT_MS;
+    while (true) {
+      for (; seen < this.lines.length; seen++) {
+        const found = match(this.lines[seen]);
+        if (found !== null) return found;
+      }
+      if (this.#ended) {
+        throw new Error(`Output ended without ${what}; got:\n${this.text}`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `No ${what} within ${WAIT_MS} ms; got:\n${this.text}`,
         );
       }
       await this.#nextChange(deadline - Date.now());
@@ -191,7 +236,7 @@ export async function startServer(
   options: SpawnOptions = {},
 ): Promise<{ server: RunningProcess; port: number }> {
   const server = runScript("server.ts", ["--port", "0", ...args], options);
-  const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
+  const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
   return { server, port: Number(match[1]) };
 }
 

@@ -62,8 +62,8 @@ export async function startRoomServer(
     options,
   );
   try {
-    const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
-    await server.stdout.waitFor("*** Room open as");
+    const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
+    await server.stdout.waitForLineStarting("*** Room open as");
     return { server, port: Number(match[1]), pid: server.child.pid };
   } catch (error) {
     await server[Symbol.asyncDispose]();
@@ -138,11 +138,11 @@ export async function assertRoomServes(
   newcomer = "newcomer",
 ): Promise<void> {
   await using fresh = await RawClient.join(port, newcomer);
-  await talker.waitFor(`*** ${newcomer} joined`);
+  await talker.waitForLine(`*** ${newcomer} joined`);
   await talker.send(`welcome, ${newcomer}`);
-  await fresh.waitFor(`<${talkerName}> welcome, ${newcomer}`);
+  await fresh.waitForLine(`<${talkerName}> welcome, ${newcomer}`);
   await fresh.send("thanks");
-  await talker.waitFor(`<${newcomer}> thanks`);
+  await talker.waitForLine(`<${newcomer}> thanks`);
 }
 
 /**
