@@ -48,7 +48,8 @@ export class RunningProcess implements AsyncDisposable {
 
   /** Writes text to the process's stdin. */
   async write(text: string): Promise<void> {
-    await this.#stdin.write(encoder.encode(text));
+    // A process that stops reading fills the pipe: fail, never hang.
+    await withTimeout(this.#stdin.write(encoder.encode(text)), "stdin write");
   }
 
   /** Writes each line followed by `\n`. */
@@ -60,14 +61,19 @@ export class RunningProcess implements AsyncDisposable {
   async closeStdin(): Promise<void> {
     if (this.#stdinClosed) return;
     this.#stdinClosed = true;
-    await this.#stdin.close().catch(() => {});
+    try {
+      await withTimeout(this.#stdin.close(), "stdin close");
+    } catch (error) {
+      // The process has exited and its end of the pipe is gone: nothing to close.
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    }
   }
 
   /** Closes stdin and waits for the exit status and all output. */
   async finish(): Promise<Deno.CommandStatus> {
     await this.closeStdin();
     const status = await withTimeout(this.child.status, "process exit");
-    await Promise.all([this.stdout.done, this.stderr.done]);
+    await this.#outputDone();
     return status;
   }
 
@@ -79,8 +85,16 @@ export class RunningProcess implements AsyncDisposable {
     } catch {
       // Already exited.
     }
-    await this.child.status;
-    await Promise.all([this.stdout.done, this.stderr.done]);
+    await withTimeout(this.child.status, "killed process exit");
+    await this.#outputDone();
+  }
+
+  /** Waits for the end of stdout and stderr (a child of the process may hold them). */
+  async #outputDone(): Promise<void> {
+    await withTimeout(
+      Promise.all([this.stdout.done, this.stderr.done]),
+      "the end of the process's output",
+    );
   }
 }
 

@@ -7,7 +7,7 @@
 
 import { LineReader } from "../../lib/wire/line_reader.ts";
 import { writeAll } from "../../lib/wire/write_all.ts";
-import { WAIT_MS } from "./process.ts";
+import { WAIT_MS, withTimeout } from "./process.ts";
 
 const encoder = new TextEncoder();
 
@@ -51,9 +51,13 @@ export class RawClient implements AsyncDisposable {
 
   /** Sends text exactly as given (add `\n` yourself for a raw fragment). */
   async sendRaw(text: string | Uint8Array): Promise<void> {
-    await writeAll(
-      this.conn,
-      typeof text === "string" ? encoder.encode(text) : text,
+    // A server that stops reading fills the socket: fail, never hang.
+    await withTimeout(
+      writeAll(
+        this.conn,
+        typeof text === "string" ? encoder.encode(text) : text,
+      ),
+      "the server to take what was sent",
     );
   }
 
@@ -118,7 +122,10 @@ export class RawClient implements AsyncDisposable {
     } catch {
       // Already closed.
     }
-    await this.#reading;
+    await withTimeout(
+      Promise.resolve(this.#reading),
+      "the reading loop to end",
+    );
   }
 
   /** Same as {@linkcode RawClient.close}, for `await using`. */

@@ -154,6 +154,9 @@ export async function exitOf(
   process: RunningProcess,
 ): Promise<Deno.CommandStatus> {
   const status = await withTimeout(process.child.status, "process exit");
-  await Promise.all([process.stdout.done, process.stderr.done]);
+  await withTimeout(
+    Promise.all([process.stdout.done, process.stderr.done]),
+    "the end of the process's output",
+  );
   return status;
 }
