@@ -13,6 +13,8 @@ import { Puppet } from "./support/hostile_peers.ts";
 import { RunningProcess } from "./support/process.ts";
 import { RawClient } from "./support/raw_client.ts";
 import {
+  firstMissing,
+  IN_CI,
   needIpv6Loopback,
   needProgram,
   testNeeding,
@@ -334,7 +336,12 @@ testNeeding(
 
 for (const host of ["0.0.0.0", "::"]) {
   testNeeding(
-    host === "::" ? NO_IPV6 : null,
+    // Outside CI, without unshare, it runs in the open for a moment; CI
+    // never listens on every network of its runner.
+    firstMissing(
+      host === "::" ? NO_IPV6 : null,
+      IN_CI ? ISOLATION_UNAVAILABLE : null,
+    ),
     `server bound to ${host} says that every network can connect`,
     async () => {
       // In a network namespace of its own when possible: nothing outside it
