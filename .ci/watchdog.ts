@@ -6,7 +6,9 @@
 // own, passes its output through, and remembers the test that started last
 // (Deno prints `name ...` when a test starts and `ok` or `FAILED` when it
 // ends). When nothing is printed for --idle seconds, or the whole run passes
-// --limit seconds, it names that test, kills the group and exits 124.
+// --limit seconds, it names that test, kills the group and exits 124. Deno's
+// own "'NAME' has been running for over (1m0s)" notices (after 1, 2, 4, 8...
+// minutes) do not count as output: they are what a hung test prints.
 //
 // Usage: watchdog.ts [--idle SECONDS] [--limit SECONDS] -- COMMAND ARGS...
 
@@ -94,12 +96,13 @@ export async function watch(
   const out = (options.out ?? Deno.stdout.writable).getWriter();
   let lastOutput = Date.now();
   const started = Date.now();
-  const decoder = new TextDecoder();
 
   const pass = async (stream: ReadableStream<Uint8Array>, track: boolean) => {
+    const decoder = new TextDecoder();
     for await (const chunk of stream) {
-      lastOutput = Date.now();
-      if (track) progress.push(decoder.decode(chunk, { stream: true }));
+      const text = decoder.decode(chunk, { stream: true });
+      if (!onlySlowTestNotices(text)) lastOutput = Date.now();
+      if (track) progress.push(text);
       await out.write(chunk);
     }
   };
@@ -134,6 +137,15 @@ export async function watch(
   out.releaseLock();
   return verdict !== null ? TIMED_OUT : status.code;
 }
+
+/** Whether `text` holds nothing but Deno's notices that a test runs long. */
+export function onlySlowTestNotices(text: string): boolean {
+  return stripColor(text).split("\n").every((line) =>
+    line.trim() === "" || SLOW_TEST_NOTICE.test(line)
+  );
+}
+
+const SLOW_TEST_NOTICE = /^'.*' has been running for over \(.*\)\s*$/;
 
 function killGroup(pid: number): void {
   // `kill -- -PID` signals every process of the group PID leads.

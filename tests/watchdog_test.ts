@@ -3,7 +3,7 @@
 import { assertEquals, assertOk } from "./support/assert.ts";
 import { runToExit } from "./support/chat.ts";
 import { needProgram, testNeeding } from "./support/requires.ts";
-import { TestProgress } from "../.ci/watchdog.ts";
+import { onlySlowTestNotices, TestProgress } from "../.ci/watchdog.ts";
 
 testNeeding(
   needProgram("setsid", "util-linux"),
@@ -66,4 +66,22 @@ Deno.test("TestProgress follows Deno's output to the test that is running", () =
   assertEquals(progress.describe(), "no test was running (between tests)");
   progress.push("\x1b[0mthree ... ");
   assertEquals(progress.describe(), '"three" in ./tests/a_test.ts');
+});
+
+Deno.test("watchdog does not take Deno's slow-test notices for progress", () => {
+  assertOk(
+    onlySlowTestNotices(
+      "'a test whose peer never answers hangs' has been running for over (1m0s)\n",
+    ),
+  );
+  assertOk(
+    onlySlowTestNotices(
+      "\x1b[0m'x' has been running for over (2m0s)\n'x' has been running for over (4m0s)\n",
+    ),
+  );
+  assertEquals(onlySlowTestNotices("next test ... "), false);
+  assertEquals(
+    onlySlowTestNotices("'x' has been running for over (1m0s)\nok\n"),
+    false,
+  );
 });
