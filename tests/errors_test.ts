@@ -20,6 +20,7 @@ import {
   isRoot,
 } from "./support/isolation.ts";
 import { LOOPBACK } from "./support/peers.ts";
+import { testNeeding } from "./support/requires.ts";
 
 const USAGE = 2;
 const FAILURE = 1;
@@ -54,10 +55,10 @@ Deno.test("client says the connection was refused when nothing listens", async (
   );
 });
 
-Deno.test({
-  name: "client says a host name that does not exist is unknown",
-  ignore: ISOLATION_UNAVAILABLE !== null,
-  async fn() {
+testNeeding(
+  ISOLATION_UNAVAILABLE,
+  "client says a host name that does not exist is unknown",
+  async () => {
     const { command, args } = isolated(Deno.execPath(), [
       "run",
       "--allow-net",
@@ -73,7 +74,7 @@ Deno.test({
       FAILURE,
     );
   },
-});
+);
 
 Deno.test("client refuses the lesson's example address 123.456.789.123 as a usage error", async () => {
   // As the lesson would type it: the address and port as they are.
@@ -170,11 +171,15 @@ const UNPRIVILEGED_PORT_START = Number(
     1024,
 );
 
-Deno.test({
-  name: "server says a privileged port needs administrator rights",
-  // With ip_unprivileged_port_start = 0 no port is privileged.
-  ignore: !(UNPRIVILEGED_PORT_START > 1),
-  async fn() {
+/** Whether some ports need administrator rights here (not with a start of 0 or 1). */
+const PRIVILEGED_PORTS = UNPRIVILEGED_PORT_START > 1
+  ? null
+  : `no port is privileged here (ip_unprivileged_port_start is ${UNPRIVILEGED_PORT_START}): sysctl net.ipv4.ip_unprivileged_port_start=1024`;
+
+testNeeding(
+  PRIVILEGED_PORTS,
+  "server says a privileged port needs administrator rights",
+  async () => {
     const port = Math.min(80, UNPRIVILEGED_PORT_START - 1);
     const deno = [
       Deno.execPath(),
@@ -202,7 +207,7 @@ Deno.test({
       FAILURE,
     );
   },
-});
+);
 
 Deno.test("server says when this computer has no such address to listen on", async () => {
   // 203.0.113.1 is TEST-NET-3 (RFC 5737), never given to a real computer.

@@ -54,7 +54,7 @@ class HealthyPair implements AsyncDisposable {
   static async join(port: number): Promise<HealthyPair> {
     const alice = await RawClient.join(port, "alice");
     const bob = await RawClient.join(port, "bob");
-    await alice.waitFor("*** bob joined");
+    await alice.waitForLine("*** bob joined");
     return new HealthyPair(alice, bob);
   }
 
@@ -67,7 +67,7 @@ class HealthyPair implements AsyncDisposable {
 
   /** Bob has every line alice said, in order, and nothing else of hers. */
   async assertAllHeard(): Promise<void> {
-    await this.bob.waitFor(`<alice> line ${this.#said - 1}`);
+    await this.bob.waitForLine(`<alice> line ${this.#said - 1}`);
     assertSaidInOrder(
       this.bob.lines,
       "alice",
@@ -178,7 +178,7 @@ Deno.test("room takes a half-closed client's last lines, then lets it go cleanly
 
   // The server sees the end of its stream: it leaves, and is closed.
   await half.waitForEnd();
-  assertEquals(await pair.bob.waitFor("*** half left"), "*** half left");
+  assertEquals(await pair.bob.waitForLine("*** half left"), "*** half left");
   assertSaidInOrder(pair.bob.lines, "half", ["last words", "and a postscript"]);
   await pair.talk();
   await pair.assertAllHeard();
@@ -192,13 +192,13 @@ Deno.test("room is not held up by peers that connect and send nothing", async ()
     Array.from({ length: 5 }, () => RawClient.connect(port)),
   );
   try {
-    for (const peer of silent) await peer.waitFor("*** Welcome");
+    for (const peer of silent) await peer.waitForLineStarting("*** Welcome");
     await using pair = await HealthyPair.join(port);
     await pair.talk(200);
     await pair.assertAllHeard();
     // Without a name they are in no one's way, and hear nothing.
     await server.writeLines("/who");
-    await server.stdout.waitFor("*** In the room (3): host, alice, bob");
+    await server.stdout.waitForLine("*** In the room (3): host, alice, bob");
     for (const peer of silent) assertEquals(peer.lines.length, 1);
   } finally {
     for (const peer of silent) await peer.close();
@@ -231,7 +231,7 @@ Deno.test("room turns invalid UTF-8 into U+FFFD for its receivers", async () => 
   await raw.sendRaw(new Uint8Array(invalid));
   await raw.sendRaw(new Uint8Array([0xc0, 0x80, 0x0a])); // overlong NUL
   await raw.send("after");
-  await pair.bob.waitFor("<raw> after");
+  await pair.bob.waitForLine("<raw> after");
   assertSaidInOrder(pair.bob.lines, "raw", [
     "bad \ufffd\ufffd \ufffd( \ufffd\ufffd\ufffd caf\ufffd",
     "\ufffd\ufffd",
@@ -328,12 +328,12 @@ Deno.test("room drops a 1 MB line without a line end after 16 KiB, and keeps ser
   // The server closes before taking it all, so the write may fail: fine.
   await big.sendRaw("m".repeat(1024 * 1024)).catch(() => {});
   assertEquals(
-    await big.waitFor("*** Disconnected:"),
+    await big.waitForLineStarting("*** Disconnected:"),
     "*** Disconnected: sent more than 16384 bytes without a line end",
   );
   await big.waitForEnd();
   assertEquals(
-    await pair.bob.waitFor("*** big left"),
+    await pair.bob.waitForLineStarting("*** big left"),
     "*** big left (sent more than 16384 bytes without a line end)",
   );
   assertOk(!pair.bob.lines.some((line) => line.startsWith("<big>")));
@@ -375,7 +375,7 @@ testNeeding(
     // The 100 limit holds for anyone.
     await using late = await RawClient.connect(port);
     assertEquals(
-      await late.waitFor("*** Disconnected:"),
+      await late.waitForLineStarting("*** Disconnected:"),
       "*** Disconnected: the server is full (100 people); try again later",
     );
     await pair.talk(10);
@@ -470,15 +470,15 @@ Deno.test("server stopped with Ctrl+C tells the room, and each client.ts says so
   const { server, port } = await startRoom();
   await using _server = server;
   await using alice = roomClient(port, "alice");
-  await alice.stdout.waitFor("*** Hello alice!");
+  await alice.stdout.waitForLineStarting("*** Hello alice!");
   await using bob = roomClient(port, "bob");
-  await bob.stdout.waitFor("*** Hello bob!");
+  await bob.stdout.waitForLineStarting("*** Hello bob!");
   await using raw = await RawClient.join(port, "raw");
   await alice.writeLines("last words before the end");
-  await bob.stdout.waitFor("<alice> last words before the end");
+  await bob.stdout.waitForLine("<alice> last words before the end");
 
   server.child.kill("SIGINT");
-  await server.stdout.waitFor("*** Shutting down: telling the room.");
+  await server.stdout.waitForLine("*** Shutting down: telling the room.");
   for (const client of [alice, bob]) {
     const status = await exitOf(client);
     assertEquals(
@@ -505,7 +505,7 @@ Deno.test("server killed outright: client.ts says so, keeps trying, and Ctrl+C e
   const { server, port } = await startRoom();
   await using _server = server;
   await using alice = roomClient(port, "alice");
-  await alice.stdout.waitFor("*** Hello alice!");
+  await alice.stdout.waitForLineStarting("*** Hello alice!");
   server.child.kill("SIGKILL");
   await alice.stdout.waitFor(exactLine("*** Connection lost; reconnecting..."));
   alice.child.kill("SIGINT");

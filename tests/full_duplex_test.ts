@@ -22,7 +22,7 @@ async function startChatPeers() {
     "--mode",
     "chat",
   ]);
-  await server.stdout.waitFor(/^Connected to /);
+  await server.stdout.waitForMatch(/^Connected to /);
   return {
     server,
     client,
@@ -41,14 +41,14 @@ Deno.test("chat mode peers sending at the same moment lose and reorder nothing",
     server.writeLines(...numbered("from server")),
     client.writeLines(...numbered("from client")),
   ]);
-  await server.stdout.waitFor(`Received: from client ${COUNT - 1} é😀`);
-  await client.stdout.waitFor(`Received: from server ${COUNT - 1} é😀`);
+  await server.stdout.waitForLine(`Received: from client ${COUNT - 1} é😀`);
+  await client.stdout.waitForLine(`Received: from server ${COUNT - 1} é😀`);
   assertEquals(received(server.stdout.lines), numbered("from client"));
   assertEquals(received(client.stdout.lines), numbered("from server"));
 
   // The client's input ends: the server is told, and both exit 0.
   await client.closeStdin();
-  await server.stdout.waitFor("The other side closed the connection.");
+  await server.stdout.waitForLine("The other side closed the connection.");
   assertEquals((await server.finish()).code, 0);
   assertEquals((await client.finish()).code, 0);
 });
@@ -57,7 +57,7 @@ Deno.test("chat mode shows incoming lines at once, before the user types anythin
   await using peers = await startChatPeers();
   const { server, client } = peers;
   await server.writeLines("one", "two");
-  await client.stdout.waitFor("Received: two");
+  await client.stdout.waitForLine("Received: two");
   await client.writeLines("three");
-  await server.stdout.waitFor("Received: three");
+  await server.stdout.waitForLine("Received: three");
 });

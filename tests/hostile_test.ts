@@ -7,10 +7,11 @@ import { CapturedProcess } from "./support/captured_process.ts";
 import { startNcListener } from "./support/peers.ts";
 import { RunningProcess } from "./support/process.ts";
 import { RawClient } from "./support/raw_client.ts";
-import { MAX_MARKS_PER_BASE } from "../lib/wire/sanitize.ts";
 import { testNeeding } from "./support/requires.ts";
 import { NEEDS_NC } from "./support/programs.ts";
 
+/** Combining marks a base character keeps, as the README says ("more than 8"). */
+const MARKS_KEPT = 8;
 const ESC = "\x1b";
 const BEL = "\x07";
 const ST = `${ESC}\\`;
@@ -30,7 +31,7 @@ const CORPUS: readonly [input: string, shown: string][] = [
   ["\u2066isolated\u2069 \u200f", "<U+2066>isolated<U+2069> <U+200F>"],
   [
     `Z${COMBINING_LONG_STROKE.repeat(60)}!`,
-    `Z${COMBINING_LONG_STROKE.repeat(MAX_MARKS_PER_BASE)}!`,
+    `Z${COMBINING_LONG_STROKE.repeat(MARKS_KEPT)}!`,
   ],
   ["nul\0byte", "nul^@byte"],
   ["safe\revil", "safe^Mevil"],
@@ -49,7 +50,7 @@ const FORBIDDEN =
   /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
 /** More combining marks in a row than a base character keeps. */
-const ZALGO = new RegExp(`\\p{M}{${MAX_MARKS_PER_BASE + 1},}`, "u");
+const ZALGO = new RegExp(`\\p{M}{${MARKS_KEPT + 1},}`, "u");
 
 /** Fails unless `bytes` are valid UTF-8 without a forbidden character. */
 function assertTerminalSafe(bytes: Uint8Array, who: string): void {
@@ -80,8 +81,8 @@ async function startCapturedRoom(): Promise<{
     "--rate-limit",
     "1000,1000",
   ]);
-  const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
-  await server.stdout.waitFor("*** Room open");
+  const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
+  await server.stdout.waitForLineStarting("*** Room open");
   return { server, port: Number(match[1]) };
 }
 
@@ -96,7 +97,7 @@ async function joinClient(port: number, name: string) {
     "--name",
     name,
   ]);
-  await client.stdout.waitFor(`*** Hello ${name}!`);
+  await client.stdout.waitForLineStarting(`*** Hello ${name}!`);
   return client;
 }
 
@@ -115,8 +116,8 @@ Deno.test("hostile text in chat lines, /me and /msg reaches client.ts only as vi
     await mallory.send(input, `/me ${input}`, `/msg reader ${input}`);
   }
   await mallory.send("END");
-  await reader.stdout.waitFor("<mallory> END");
-  await server.stdout.waitFor("<mallory> END");
+  await reader.stdout.waitForLine("<mallory> END");
+  await server.stdout.waitForLine("<mallory> END");
 
   assertIncludes(
     reader.stdout.lines,
@@ -126,7 +127,7 @@ Deno.test("hostile text in chat lines, /me and /msg reaches client.ts only as vi
       `*mallory* ${shown}`,
     ]),
   );
-  await mallory.waitFor(`-> *reader* ${CORPUS.at(-1)![1]}`);
+  await mallory.waitForLine(`-> *reader* ${CORPUS.at(-1)![1]}`);
   assertIncludes(
     mallory.lines,
     CORPUS.map(([, shown]) => `-> *reader* ${shown}`),
@@ -192,7 +193,7 @@ Deno.test("hostile names and commands come back to client.ts only as visible esc
     '*** Error: Name "admin<U+202E>" may only use letters',
   );
   await prankster.send("prankster");
-  await prankster.waitFor("*** Hello prankster!");
+  await prankster.waitForLineStarting("*** Hello prankster!");
   await prankster.send(`/nick ${ESC}]0;x${BEL}`);
   await prankster.waitFor('*** Error: Name "^[]0;x^G" may only use letters');
 
@@ -203,13 +204,15 @@ Deno.test("hostile names and commands come back to client.ts only as visible esc
     `/msg prankster ${ESC}[6n`,
     "/who",
   );
-  await reader.stdout.waitFor("*** In the room (3): host, reader, prankster");
+  await reader.stdout.waitForLine(
+    "*** In the room (3): host, reader, prankster",
+  );
   assertIncludes(reader.stdout.lines, [
     '*** Error: Unknown command "/^[[2J"; type /help',
     '*** Error: Nobody called "^[]0;x^G" is here; type /who',
     "-> *prankster* ^[[6n",
   ]);
-  await prankster.waitFor("*reader* ^[[6n");
+  await prankster.waitForLine("*reader* ^[[6n");
   assertTerminalSafe(reader.stdoutBytes, "client.ts");
   assertTerminalSafe(server.stdoutBytes, "server.ts");
 });
@@ -232,7 +235,7 @@ Deno.test("invalid UTF-8 and raw C1 bytes reach client.ts as U+FFFD, encoded con
   await mallory.sendRaw(bytes("raw ESC ", [0x1b], "[2J\r\n"));
   await mallory.sendRaw(bytes("cut short ", [0xf0, 0x9f, 0x98], "\n"));
   await mallory.send("END");
-  await reader.stdout.waitFor("<mallory> END");
+  await reader.stdout.waitForLine("<mallory> END");
   assertIncludes(reader.stdout.lines, [
     `<mallory> raw CSI ${REPLACEMENT}2J`,
     `<mallory> junk ${REPLACEMENT}${REPLACEMENT}${REPLACEMENT} end`,

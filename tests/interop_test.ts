@@ -8,12 +8,12 @@
 import { assertEquals, assertMatch } from "./support/assert.ts";
 import { receivedLines } from "./support/chat.ts";
 import {
-  exactLine,
   startLessonClient,
   startLessonServer,
   startNcClient,
   startNcListener,
 } from "./support/peers.ts";
+import { exactLine } from "./support/peers.ts";
 import { runScript, startServer } from "./support/process.ts";
 import { testNeeding } from "./support/requires.ts";
 import { NEEDS_NC, NEEDS_PYTHON3 } from "./support/programs.ts";
@@ -127,13 +127,13 @@ testNeeding(NEEDS_NC, "client takes turns with nc -l", async () => {
   const { peer: nc, port } = await startNcListener();
   await using _nc = nc;
   await using client = runScript("client.ts", ["--port", String(port)]);
-  await client.stdout.waitFor(CONNECTED);
+  await client.stdout.waitForMatch(CONNECTED);
 
   for (const turn of [1, 2, 3]) {
     await client.writeLines(`from client ${turn} é`);
-    await nc.stdout.waitFor(exactLine(`from client ${turn} é`));
+    await nc.stdout.waitForLine(`from client ${turn} é`);
     await nc.writeLines(`from nc ${turn} 漢字`);
-    await client.stdout.waitFor(exactLine(`Received: from nc ${turn} 漢字`));
+    await client.stdout.waitForLine(`Received: from nc ${turn} 漢字`);
   }
   assertEquals(nc.stdout.lines, [
     "from client 1 é",
@@ -175,13 +175,13 @@ testNeeding(NEEDS_NC, "server takes turns with nc as the client", async () => {
   const { server, port } = await startServer();
   await using _server = server;
   await using nc = startNcClient(port);
-  await server.stdout.waitFor(CONNECTED);
+  await server.stdout.waitForMatch(CONNECTED);
 
   for (const turn of [1, 2, 3]) {
     await nc.writeLines(`from nc ${turn} 😀`);
-    await server.stdout.waitFor(exactLine(`Received: from nc ${turn} 😀`));
+    await server.stdout.waitForLine(`Received: from nc ${turn} 😀`);
     await server.writeLines(`from server ${turn} ü`);
-    await nc.stdout.waitFor(exactLine(`from server ${turn} ü`));
+    await nc.stdout.waitForLine(`from server ${turn} ü`);
   }
   assertEquals(receivedLines(server.stdout.lines), [
     "Received: from nc 1 😀",
@@ -196,7 +196,7 @@ testNeeding(NEEDS_NC, "server takes turns with nc as the client", async () => {
 
   // nc's input ends: -N shuts its sending side, the server reports the close.
   await nc.closeStdin();
-  await server.stdout.waitFor(exactLine(CLOSED));
+  await server.stdout.waitForLine(CLOSED);
   assertEquals((await server.finish()).code, 0);
   assertEquals((await nc.finish()).code, 0);
   assertEquals(server.stderr.lines, []);

@@ -34,16 +34,16 @@ Deno.test("room disconnects a client that sends more than --max-unterminated-byt
   // Exactly the limit, then its line end: still a line.
   await rambler.sendRaw("x".repeat(1000));
   await rambler.send("", "before");
-  await alice.waitFor("<rambler> before");
+  await alice.waitForLine("<rambler> before");
   await rambler.sendRaw("y".repeat(1001));
 
   assertEquals(
-    await rambler.waitFor("*** Disconnected:"),
+    await rambler.waitForLineStarting("*** Disconnected:"),
     "*** Disconnected: sent more than 1000 bytes without a line end",
   );
   await rambler.waitForEnd();
   assertEquals(
-    await alice.waitFor("*** rambler left"),
+    await alice.waitForLineStarting("*** rambler left"),
     "*** rambler left (sent more than 1000 bytes without a line end)",
   );
   assertSaidInOrder(alice.lines, "rambler", ["x".repeat(1000), "before"]);
@@ -56,11 +56,11 @@ Deno.test("room with --max-clients tells the next client the server is full and 
   await using alice = await RawClient.join(port, "alice");
   // A connection that has not chosen a name yet counts too.
   await using bob = await RawClient.connect(port);
-  await bob.waitFor("*** Welcome");
+  await bob.waitForLineStarting("*** Welcome");
 
   await using third = await RawClient.connect(port);
   assertEquals(
-    await third.waitFor("*** "),
+    await third.waitForLineStarting("*** "),
     "*** Disconnected: the server is full (2 people); try again later",
   );
   await third.waitForEnd();
@@ -68,12 +68,12 @@ Deno.test("room with --max-clients tells the next client the server is full and 
 
   // The two inside are untouched; once one leaves, there is room again.
   await bob.send("bob");
-  await bob.waitFor("*** Hello bob!");
+  await bob.waitForLineStarting("*** Hello bob!");
   await alice.send("one", "two");
-  await bob.waitFor("<alice> two");
+  await bob.waitForLine("<alice> two");
   assertSaidInOrder(bob.lines, "alice", ["one", "two"]);
   await bob.send("/quit");
-  await alice.waitFor("*** bob left");
+  await alice.waitForLine("*** bob left");
   await bob.waitForEnd();
   await assertRoomServes(port, alice, "alice");
 });
@@ -116,16 +116,16 @@ Deno.test("room flood guard lets a 30-line paste through at once, whole and in o
   await using _server = server;
   await using paster = await RawClient.join(port, "paster");
   await using reader = await RawClient.join(port, "reader");
-  await paster.waitFor("*** reader joined");
+  await paster.waitForLine("*** reader joined");
   const paste = numberedLines(
     `a line of a pasted program, ${"#".repeat(40)}`,
     30,
   );
   await paster.send(...paste);
-  await reader.waitFor(`<paster> ${paste.at(-1)}`);
+  await reader.waitForLine(`<paster> ${paste.at(-1)}`);
   assertSaidInOrder(reader.lines, "paster", paste);
   await paster.send("/who");
-  await paster.waitFor("*** In the room (3)");
+  await paster.waitForLineStarting("*** In the room (3)");
   assertOk(!paster.lines.some((line) => line.startsWith("*** Error")));
 });
 
@@ -135,21 +135,21 @@ Deno.test("room flood guard stops a 500-line flood with a reason, and others are
   await using alice = await RawClient.join(port, "alice");
   await using bob = await RawClient.join(port, "bob");
   await using flooder = await RawClient.join(port, "flooder");
-  await bob.waitFor("*** flooder joined");
+  await bob.waitForLine("*** flooder joined");
   await alice.send("before the flood");
 
   const flood = numberedLines("flood", 500);
   await flooder.send(...flood);
-  await flooder.waitFor(
+  await flooder.waitForLine(
     "*** Error: You are sending too fast; slow down (lines are being dropped)",
   );
   assertEquals(
-    await flooder.waitFor("*** Disconnected:"),
+    await flooder.waitForLineStarting("*** Disconnected:"),
     "*** Disconnected: flooding (too many lines too fast)",
   );
   await flooder.waitForEnd();
   assertEquals(
-    await bob.waitFor("*** flooder left"),
+    await bob.waitForLineStarting("*** flooder left"),
     "*** flooder left (flooding (too many lines too fast))",
   );
 
@@ -162,7 +162,7 @@ Deno.test("room flood guard stops a 500-line flood with a reason, and others are
   assertOk(got.length < 100, `${got.length} flood lines got through`);
 
   await alice.send("after the flood");
-  await bob.waitFor("<alice> after the flood");
+  await bob.waitForLine("<alice> after the flood");
   assertSaidInOrder(bob.lines, "alice", [
     "before the flood",
     "after the flood",
@@ -180,7 +180,7 @@ Deno.test("client.ts pasting a flood is told why it was cut off, and exits 1", a
     "--name",
     "flooder",
   ]);
-  await flooder.stdout.waitFor("*** Hello flooder!");
+  await flooder.stdout.waitForLineStarting("*** Hello flooder!");
   await flooder.writeLines(...numberedLines("paste", 500));
   assertEquals((await exitOf(flooder)).code, 1);
   assertEquals(flooder.stdout.lines.slice(-2), [
@@ -188,7 +188,7 @@ Deno.test("client.ts pasting a flood is told why it was cut off, and exits 1", a
     "*** Disconnected: flooding (too many lines too fast)",
   ]);
   assertEquals(flooder.stderr.lines, []);
-  await reader.waitFor("*** flooder left");
+  await reader.waitForLineStarting("*** flooder left");
   assertEquals(
     saidBy(reader.lines, "flooder").slice(0, 40),
     numberedLines("paste", 40),
@@ -212,7 +212,7 @@ Deno.test("client.ts that finds the room full says so and exits 1", async () => 
   ]);
   assertEquals(late.stderr.lines, []);
   await alice.send("still here");
-  await server.stdout.waitFor("<alice> still here");
+  await server.stdout.waitForLine("<alice> still here");
 });
 
 Deno.test("room flood guard counts bytes, not characters: long CJK lines use up the byte budget", async () => {
@@ -221,17 +221,17 @@ Deno.test("room flood guard counts bytes, not characters: long CJK lines use up 
   await using _server = server;
   await using writer = await RawClient.join(port, "writer");
   await using reader = await RawClient.join(port, "reader");
-  await writer.waitFor("*** reader joined");
+  await writer.waitForLine("*** reader joined");
   // 30 lines of 333 characters, 999 bytes each: 30 KB in all.
   const lines = numberedLines("漢".repeat(330), 30);
   await writer.send(...lines);
-  await writer.waitFor("*** Error: You are sending too fast");
+  await writer.waitForLineStarting("*** Error: You are sending too fast");
   // Once the server has answered /who, it has judged every line; the
   // operator's line then comes to the reader after all that got through.
   await writer.send("/who");
-  await writer.waitFor("*** In the room");
+  await writer.waitForLineStarting("*** In the room");
   await server.writeLines("sync");
-  await reader.waitFor("<host> sync");
+  await reader.waitForLine("<host> sync");
   const got = saidBy(reader.lines, "writer");
   assertEquals(got, lines.slice(0, got.length));
   assertOk(
@@ -244,10 +244,10 @@ Deno.test("room with --name-timeout 1 drops a connection that never chooses a na
   const { server, port } = await startRoomServer(["--name-timeout", "1"]);
   await using _server = server;
   await using silent = await RawClient.connect(port);
-  await silent.waitFor("*** Welcome");
+  await silent.waitForLineStarting("*** Welcome");
   // The room sweeps once a second: this waits one to two seconds, by design.
   assertEquals(
-    await silent.waitFor("*** Disconnected:"),
+    await silent.waitForLineStarting("*** Disconnected:"),
     "*** Disconnected: no name was chosen within 1 second",
   );
   await silent.waitForEnd();
@@ -263,19 +263,21 @@ Deno.test("room with --idle-timeout 1 drops a silent client and tells the room",
   await using _server = server;
   await using quiet = await RawClient.join(port, "quiet");
   await quiet.send("only line");
-  await server.stdout.waitFor("<quiet> only line");
+  await server.stdout.waitForLine("<quiet> only line");
   assertEquals(
-    await quiet.waitFor("*** Disconnected:"),
+    await quiet.waitForLineStarting("*** Disconnected:"),
     "*** Disconnected: silent for more than 1 second",
   );
   await quiet.waitForEnd();
-  await server.stdout.waitFor("*** quiet left (silent for more than 1 second)");
+  await server.stdout.waitForLine(
+    "*** quiet left (silent for more than 1 second)",
+  );
 
   // The server goes on: someone new joins (and, silent, is dropped in turn).
   await using later = await RawClient.join(port, "later");
   await server.writeLines("/who");
-  await server.stdout.waitFor("*** In the room (2): host, later");
-  await later.waitFor("*** Disconnected: silent for more than 1 second");
+  await server.stdout.waitForLine("*** In the room (2): host, later");
+  await later.waitForLine("*** Disconnected: silent for more than 1 second");
 });
 
 Deno.test("room closes a stalled reader's connection on its side, not just forgets it", async () => {
@@ -297,7 +299,7 @@ Deno.test("room closes a stalled reader's connection on its side, not just forge
   for (let sent = 0; !dropped; sent += 100) {
     assertOk(sent < 40_000, "the stalled client was never dropped");
     await sender.send(...numberedLines(payload, 100), "/who");
-    await sender.waitFor(/^\*\*\* In the room/);
+    await sender.waitForMatch(/^\*\*\* In the room/);
     dropped = sender.lines.includes(
       "*** stalled left (not reading messages fast enough)",
     );

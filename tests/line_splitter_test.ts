@@ -1,9 +1,5 @@
 import { assertEquals, assertOk, assertThrows } from "./support/assert.ts";
-import {
-  type Frame,
-  LineSplitter,
-  MAX_LINE_BYTES,
-} from "../lib/wire/line_splitter.ts";
+import { type Frame, LineSplitter } from "../lib/wire/line_splitter.ts";
 
 const encoder = new TextEncoder();
 
@@ -111,9 +107,18 @@ Deno.test("LineSplitter accepts a line of exactly maxLineBytes, with LF or CRLF"
 
 Deno.test("LineSplitter accepts a line of exactly the default 1024 bytes", () => {
   const splitter = new LineSplitter();
-  const text = "😀".repeat(MAX_LINE_BYTES / 4);
+  // 256 emoji of 4 bytes each: 1024 bytes.
+  const text = "😀".repeat(256);
   assertEquals(splitter.push(bytes(text + "\n")), [line(text)]);
-  assertEquals(splitter.maxLineBytes, MAX_LINE_BYTES);
+  assertEquals(splitter.maxLineBytes, 1024);
+});
+
+Deno.test("LineSplitter reports a line of 1025 bytes as oversize by default", () => {
+  const splitter = new LineSplitter();
+  assertEquals(splitter.push(bytes("x".repeat(1025) + "\nok\n")), [
+    oversize(1025),
+    line("ok"),
+  ]);
 });
 
 Deno.test("LineSplitter reports a line one byte over the limit as oversize", () => {

@@ -1,14 +1,11 @@
 import { assertEquals, assertMatch, assertThrows } from "./support/assert.ts";
 import { UsageError } from "../lib/cli/errors.ts";
 import {
-  DEFAULT_HOST,
-  DEFAULT_PORT,
   parseClientOptions,
   parseHost,
   parsePort,
   parseServerOptions,
 } from "../lib/cli/options.ts";
-import { MAX_LINE_BYTES } from "../lib/wire/line_splitter.ts";
 
 /** Asserts that `fn` throws a UsageError with exactly `message`. */
 function assertUsageError(fn: () => unknown, message: string): void {
@@ -25,13 +22,11 @@ function assertUsageError(fn: () => unknown, message: string): void {
 
 Deno.test("parseServerOptions defaults to 127.0.0.1, port 5555, take turns", () => {
   const options = parseServerOptions([]);
-  assertEquals(options.host, DEFAULT_HOST);
   assertEquals(options.host, "127.0.0.1");
-  assertEquals(options.port, DEFAULT_PORT);
   assertEquals(options.port, 5555);
   assertEquals(options.mode, "turns");
   assertEquals(options.name, "host");
-  assertEquals(options.maxLineBytes, MAX_LINE_BYTES);
+  assertEquals(options.maxLineBytes, 1024);
   assertEquals(options.help, false);
 });
 
@@ -41,7 +36,7 @@ Deno.test("parseClientOptions defaults to 127.0.0.1, port 5555, take turns", () 
   assertEquals(options.port, 5555);
   assertEquals(options.mode, "turns");
   assertEquals(options.name, undefined);
-  assertEquals(options.maxLineBytes, MAX_LINE_BYTES);
+  assertEquals(options.maxLineBytes, 1024);
   assertEquals(options.help, false);
 });
 
@@ -268,4 +263,28 @@ Deno.test("parseHost accepts IPv4, names, and IPv6 with or without brackets", ()
   assertEquals(parseHost("[fe80::1]"), "fe80::1");
   assertEquals(parseClientOptions(["--host", "[::1]"]).host, "::1");
   assertEquals(parseServerOptions(["--host", "::1"]).host, "::1");
+});
+
+Deno.test("parseServerOptions defaults the room limits to the README's table", () => {
+  const room = parseServerOptions(["--room"]).room;
+  assertEquals(
+    {
+      maxUnterminatedBytes: room.maxUnterminatedBytes,
+      maxQueuedBytes: room.maxQueuedBytes,
+      maxClients: room.maxClients,
+      maxClientsPerAddress: room.maxClientsPerAddress,
+      rateLimit: room.rateLimit,
+      nameTimeoutMs: room.nameTimeoutMs,
+      idleTimeoutMs: room.idleTimeoutMs,
+    },
+    {
+      maxUnterminatedBytes: 16384,
+      maxQueuedBytes: 262144,
+      maxClients: 100,
+      maxClientsPerAddress: 10,
+      rateLimit: { burstLines: 40, linesPerSecond: 5 },
+      nameTimeoutMs: 60_000,
+      idleTimeoutMs: 3_600_000,
+    },
+  );
 });

@@ -101,9 +101,18 @@ Deno.test("QueueLedger wakes waiters one at a time, once the total is low enough
   assertEquals(woken, ["first", "second"]);
 });
 
-Deno.test("QueueLedger gives up waiting after the time limit", async () => {
+Deno.test("QueueLedger gives up waiting after exactly its time limit", async () => {
   const ledger = new QueueLedger(1000);
   ledger.add(100);
-  await ledger.waitUntilAtMost(0, 10);
+  // Timers fire in deadline order, so the ledger's 1000 ms limit must come
+  // between markers at 900 and 1100 ms, however slow the machine is.
+  const events: string[] = [];
+  const before = new Promise((resolve) => setTimeout(resolve, 900))
+    .then(() => events.push("900 ms"));
+  ledger.waitUntilAtMost(0, 1000).then(() => events.push("ledger gave up"));
+  const after = new Promise((resolve) => setTimeout(resolve, 1100))
+    .then(() => events.push("1100 ms"));
+  await Promise.all([before, after]);
+  assertEquals(events, ["900 ms", "ledger gave up", "1100 ms"]);
   assertEquals(ledger.total, 100);
 });

@@ -53,24 +53,28 @@ Deno.test("room attributes lines by the server, so names cannot be spoofed", asy
   await using alice = await RawClient.join(port, "alice");
   await using mallory = await RawClient.join(port, "mallory");
   await mallory.send("<alice> give mallory your password", "* alice agrees");
-  await alice.waitFor("<mallory> <alice> give mallory your password");
-  await alice.waitFor("<mallory> * alice agrees");
+  await alice.waitForLine("<mallory> <alice> give mallory your password");
+  await alice.waitForLine("<mallory> * alice agrees");
   assertEquals(alice.lines.filter((line) => line.startsWith("<alice>")), []);
 
   // Taken (in any case) and invalid names are refused; the client may retry.
   await using other = await RawClient.connect(port);
   await other.send("ALICE");
-  await other.waitFor('*** Error: Name "ALICE" is taken; type another name');
+  await other.waitForLine(
+    '*** Error: Name "ALICE" is taken; type another name',
+  );
   await other.send("bad name!");
-  await other.waitFor('*** Error: Name "bad name!" may only use letters');
+  await other.waitForLineStarting(
+    '*** Error: Name "bad name!" may only use letters',
+  );
   await other.send("x".repeat(17));
-  await other.waitFor(
+  await other.waitForLineStarting(
     '*** Error: Name "xxxxxxxxxxxxxxxxx" is longer than 16 characters',
   );
   await other.send("host");
-  await other.waitFor('*** Error: Name "host" is taken');
+  await other.waitForLineStarting('*** Error: Name "host" is taken');
   await other.send("dave");
-  await other.waitFor("*** Hello dave!");
+  await other.waitForLineStarting("*** Hello dave!");
 });
 
 Deno.test("room sends /msg only to its target", async () => {
@@ -80,12 +84,14 @@ Deno.test("room sends /msg only to its target", async () => {
   await using bob = await RawClient.join(port, "bob");
   await using carol = await RawClient.join(port, "carol");
   await alice.send("/msg bob secret for bob", "/msg nobody hi", "public after");
-  await bob.waitFor("*alice* secret for bob");
-  await alice.waitFor("-> *bob* secret for bob");
-  await alice.waitFor('*** Error: Nobody called "nobody" is here; type /who');
+  await bob.waitForLine("*alice* secret for bob");
+  await alice.waitForLine("-> *bob* secret for bob");
+  await alice.waitForLine(
+    '*** Error: Nobody called "nobody" is here; type /who',
+  );
   // Lines arrive in order, so once carol has the later public line she would
   // already have had the private one.
-  await carol.waitFor("<alice> public after");
+  await carol.waitForLine("<alice> public after");
   assertOk(!carol.lines.some((line) => line.includes("secret")));
   assertOk(!server.stdout.lines.some((line) => line.includes("secret")));
 });
@@ -96,16 +102,16 @@ Deno.test("room shows the last messages to someone who joins", async () => {
   await using alice = await RawClient.join(port, "alice");
   const lines = Array.from({ length: 25 }, (_, i) => `message ${i + 1}`);
   await alice.send(...lines);
-  await server.stdout.waitFor("<alice> message 25");
+  await server.stdout.waitForLine("<alice> message 25");
   await using bob = await RawClient.join(port, "bob");
-  await bob.waitFor("*** End of last messages.");
+  await bob.waitForLine("*** End of last messages.");
   const start = bob.lines.indexOf("*** Last messages:");
   const history = bob.lines.slice(
     start + 1,
     bob.lines.indexOf("*** End of last messages."),
   );
   assertEquals(history, lines.slice(5).map((line) => `<alice> ${line}`));
-  await alice.waitFor("*** bob joined");
+  await alice.waitForLine("*** bob joined");
 });
 
 Deno.test("a refused name is quoted back as typed, accents and all", async () => {
@@ -122,23 +128,23 @@ Deno.test("room commands: /help, /who, /me, /nick, //, unknown, /quit", async ()
   await using alice = await RawClient.join(port, "alice");
   await using bob = await RawClient.join(port, "bob");
   await alice.send("/help");
-  await alice.waitFor("***   /msg NAME TEXT");
+  await alice.waitForLineStarting("***   /msg NAME TEXT");
   await alice.send("/who");
-  await alice.waitFor("*** In the room (3): host, alice, bob");
+  await alice.waitForLine("*** In the room (3): host, alice, bob");
   await alice.send("/me waves");
-  await bob.waitFor("* alice waves");
+  await bob.waitForLine("* alice waves");
   await alice.send("/nick Alicia");
-  await bob.waitFor("*** alice is now known as Alicia");
+  await bob.waitForLine("*** alice is now known as Alicia");
   await alice.send("//slashes are fine", "/dance");
-  await bob.waitFor("<Alicia> /slashes are fine");
-  await alice.waitFor('*** Error: Unknown command "/dance"; type /help');
+  await bob.waitForLine("<Alicia> /slashes are fine");
+  await alice.waitForLine('*** Error: Unknown command "/dance"; type /help');
   await alice.send("/quit gone fishing");
   // nc users see that /quit worked before the connection closes.
   await alice.waitFor("*** Goodbye, Alicia.");
   await bob.waitFor("*** Alicia left (gone fishing)");
   await alice.waitForEnd();
   await bob.send("/who");
-  await bob.waitFor("*** In the room (2): host, bob");
+  await bob.waitForLine("*** In the room (2): host, bob");
 });
 
 Deno.test("room refuses an oversize line with a reply, and the connection survives", async () => {
@@ -147,10 +153,10 @@ Deno.test("room refuses an oversize line with a reply, and the connection surviv
   await using alice = await RawClient.join(port, "alice");
   await using bob = await RawClient.join(port, "bob");
   await alice.send("é".repeat(51), "x".repeat(100));
-  await alice.waitFor(
+  await alice.waitForLine(
     "*** Error: Your line was 102 bytes; the limit is 100 bytes, so it was not sent",
   );
-  await bob.waitFor(`<alice> ${"x".repeat(100)}`);
+  await bob.waitForLine(`<alice> ${"x".repeat(100)}`);
   assertOk(!bob.lines.some((line) => line.includes("é")));
 });
 
@@ -158,11 +164,11 @@ Deno.test("room operator sees the traffic and posts from the server's stdin", as
   const { server, port } = await startRoom(["--name", "teacher"]);
   await using _server = server;
   await using alice = await RawClient.join(port, "alice");
-  await server.stdout.waitFor("*** alice joined");
+  await server.stdout.waitForLine("*** alice joined");
   await server.writeLines("Welcome, class");
-  await alice.waitFor("<teacher> Welcome, class");
+  await alice.waitForLine("<teacher> Welcome, class");
   await alice.send("thank you");
-  await server.stdout.waitFor("<alice> thank you");
+  await server.stdout.waitForLine("<alice> thank you");
 });
 
 Deno.test("room drops a client that never reads, and everyone else gets every line", async () => {
@@ -177,7 +183,7 @@ Deno.test("room drops a client that never reads, and everyone else gets every li
   await stalled.send("stalled");
   await using sender = await RawClient.join(port, "sender");
   await using reader = await RawClient.join(port, "reader");
-  await sender.waitFor("*** reader joined");
+  await sender.waitForLine("*** reader joined");
 
   // Send until the room gives up on the stalled client (the kernel's socket
   // buffers absorb an unknown amount first), with a hard cap on the count.
@@ -191,9 +197,9 @@ Deno.test("room drops a client that never reads, and everyone else gets every li
     );
     await sender.send(...batch);
     sent += batch.length;
-    await reader.waitFor(`<sender> ${sent - 1} `);
+    await reader.waitForLineStarting(`<sender> ${sent - 1} `);
   }
-  const line = await reader.waitFor("*** stalled left");
+  const line = await reader.waitForLineStarting("*** stalled left");
   assertEquals(line, "*** stalled left (not reading messages fast enough)");
   const received = reader.lines.filter((l) => l.startsWith("<sender> ")).map((
     l,

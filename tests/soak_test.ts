@@ -26,7 +26,7 @@ Deno.test(`room soak: ${CLIENTS} clients say ${LINES_EACH} lines each, all hear 
   ]);
   await using _server = server;
   await server.writeLines("/who");
-  await server.stdout.waitFor(ONLY_HOST);
+  await server.stdout.waitForLine(ONLY_HOST);
   const files = openFiles(pid);
   const memory = residentKiB(pid);
 
@@ -40,7 +40,7 @@ Deno.test(`room soak: ${CLIENTS} clients say ${LINES_EACH} lines each, all hear 
     for (const [i, client] of clients.entries()) {
       for (const sender of names) {
         if (sender === names[i]) continue;
-        await client.waitFor(`<${sender}> ${lines.at(-1)}`);
+        await client.waitForLine(`<${sender}> ${lines.at(-1)}`);
         assertSaidInOrder(client.lines, sender, lines);
       }
       assertEquals(
@@ -49,7 +49,7 @@ Deno.test(`room soak: ${CLIENTS} clients say ${LINES_EACH} lines each, all hear 
       );
     }
     for (const sender of names) {
-      await server.stdout.waitFor(`<${sender}> ${lines.at(-1)}`);
+      await server.stdout.waitForLine(`<${sender}> ${lines.at(-1)}`);
       assertSaidInOrder(server.stdout.lines, sender, lines);
     }
     const busy = residentKiB(pid);
@@ -59,7 +59,9 @@ Deno.test(`room soak: ${CLIENTS} clients say ${LINES_EACH} lines each, all hear 
       if (i % 2 === 0) await client.send("/quit");
       else await client.close();
     }
-    for (const name of names) await server.stdout.waitFor(`*** ${name} left`);
+    for (const name of names) {
+      await server.stdout.waitForLine(`*** ${name} left`);
+    }
     await server.writeLines("/who");
     await eventually(
       "the room to hold only the host",

@@ -5,7 +5,6 @@ import {
   startChat,
 } from "./support/chat.ts";
 import {
-  exactLine,
   LOOPBACK,
   startResettingClient,
   startResettingServer,
@@ -17,6 +16,7 @@ import {
   withTimeout,
 } from "./support/process.ts";
 import { testNeeding } from "./support/requires.ts";
+import { exactLine } from "./support/peers.ts";
 import { NEEDS_PYTHON3 } from "./support/programs.ts";
 
 const CLOSED = "The other side closed the connection.";
@@ -27,14 +27,14 @@ Deno.test("server and client take turns over 127.0.0.1", async () => {
   await using _server = server;
   await using client = runScript("client.ts", ["--port", String(port)]);
   await client.writeLines("hello from client");
-  await server.stdout.waitFor("Received: hello from client");
+  await server.stdout.waitForLine("Received: hello from client");
   await server.writeLines("hello from server");
-  await client.stdout.waitFor("Received: hello from server");
+  await client.stdout.waitForLine("Received: hello from server");
   await client.writeLines("bye é 😀");
-  await server.stdout.waitFor("Received: bye é 😀");
+  await server.stdout.waitForLine("Received: bye é 😀");
   // The server's turn: its input ends, so it closes; the client says so.
   assertEquals((await server.finish()).code, 0);
-  await client.stdout.waitFor("The other side closed the connection.");
+  await client.stdout.waitForLine("The other side closed the connection.");
   assertEquals((await client.finish()).code, 0);
 });
 
@@ -43,9 +43,9 @@ Deno.test("take-turns chat alternates over several turns in both directions", as
   const { server, client } = chat;
   for (const turn of [1, 2, 3]) {
     await client.writeLines(`client says ${turn}`);
-    await server.stdout.waitFor(exactLine(`Received: client says ${turn}`));
+    await server.stdout.waitForLine(`Received: client says ${turn}`);
     await server.writeLines(`server says ${turn}`);
-    await client.stdout.waitFor(exactLine(`Received: server says ${turn}`));
+    await client.stdout.waitForLine(`Received: server says ${turn}`);
   }
   assertEquals(receivedLines(server.stdout.lines), [
     "Received: client says 1",
@@ -68,7 +68,7 @@ Deno.test("client with piped stdin sends one line per turn, then its end of inpu
   await server.writeLines("one", "two", "three");
 
   const clientStatus = await client.finish();
-  await server.stdout.waitFor(exactLine(CLOSED));
+  await server.stdout.waitForLine(CLOSED);
   const serverStatus = await server.finish();
 
   assertEquals(receivedLines(server.stdout.lines), [
@@ -93,9 +93,9 @@ Deno.test("take-turns chat keeps UTF-8 text intact in both directions", async ()
   const fromServer = ["Ça va? ñ ß", "中文 日本語", "🎉🚀 ❤️ 👍🏽"];
   for (let i = 0; i < fromClient.length; i++) {
     await client.writeLines(fromClient[i]);
-    await server.stdout.waitFor(exactLine(`Received: ${fromClient[i]}`));
+    await server.stdout.waitForLine(`Received: ${fromClient[i]}`);
     await server.writeLines(fromServer[i]);
-    await client.stdout.waitFor(exactLine(`Received: ${fromServer[i]}`));
+    await client.stdout.waitForLine(`Received: ${fromServer[i]}`);
   }
   assertEquals(
     receivedLines(server.stdout.lines),
@@ -112,7 +112,7 @@ Deno.test("client refuses an oversize message before sending it, and the chat go
   const { server, client } = chat;
   const oversize = "é".repeat(600); // 1200 bytes of UTF-8, 600 characters
   await client.writeLines(oversize, "after the long one");
-  await server.stdout.waitFor(exactLine("Received: after the long one"));
+  await server.stdout.waitForLine("Received: after the long one");
   // Nothing of the long message reached the server: only the next line did.
   assertEquals(receivedLines(server.stdout.lines), [
     "Received: after the long one",
@@ -121,16 +121,16 @@ Deno.test("client refuses an oversize message before sending it, and the chat go
     "error: Message is 1200 bytes; the limit is 1024 bytes, so it was not sent",
   ]);
   await server.writeLines("still connected");
-  await client.stdout.waitFor(exactLine("Received: still connected"));
+  await client.stdout.waitForLine("Received: still connected");
 });
 
 Deno.test("server refuses an oversize message before sending it, and the chat goes on", async () => {
   await using chat = await startChat();
   const { server, client } = chat;
   await client.writeLines("hello");
-  await server.stdout.waitFor(exactLine("Received: hello"));
+  await server.stdout.waitForLine("Received: hello");
   await server.writeLines("a".repeat(1025), "short answer");
-  await client.stdout.waitFor(exactLine("Received: short answer"));
+  await client.stdout.waitForLine("Received: short answer");
   assertEquals(receivedLines(client.stdout.lines), ["Received: short answer"]);
   assertEquals(server.stderr.lines, [
     "error: Message is 1025 bytes; the limit is 1024 bytes, so it was not sent",
@@ -143,9 +143,9 @@ Deno.test("message of exactly 1024 bytes is sent whole", async () => {
   const fromClient = "é".repeat(512); // 1024 bytes
   const fromServer = "a" + "漢".repeat(341); // 1 + 1023 = 1024 bytes
   await client.writeLines(fromClient);
-  await server.stdout.waitFor(exactLine(`Received: ${fromClient}`));
+  await server.stdout.waitForLine(`Received: ${fromClient}`);
   await server.writeLines(fromServer);
-  await client.stdout.waitFor(exactLine(`Received: ${fromServer}`));
+  await client.stdout.waitForLine(`Received: ${fromServer}`);
   assertEquals([client.stderr.lines, server.stderr.lines], [[], []]);
 });
 
@@ -155,10 +155,8 @@ Deno.test("take-turns side reports an oversize message from its peer and the cha
   // A peer that does not check the limit: a raw socket.
   using conn = await Deno.connect({ hostname: LOOPBACK, port });
   await writeText(conn, "x".repeat(2000) + "\n");
-  await server.stdout.waitFor(
-    exactLine(
-      "(The other side sent 2000 bytes in one message; the limit is 1024 bytes, so it was dropped.)",
-    ),
+  await server.stdout.waitForLine(
+    "(The other side sent 2000 bytes in one message; the limit is 1024 bytes, so it was dropped.)",
   );
   await server.writeLines("still here");
   assertEquals(await readLine(conn), "still here");
@@ -169,15 +167,15 @@ Deno.test("client exits 0 on Ctrl+C at its prompt, and the waiting server report
   await using chat = await startChat();
   const { server, client } = chat;
   await client.writeLines("hi");
-  await server.stdout.waitFor(exactLine("Received: hi"));
+  await server.stdout.waitForLine("Received: hi");
   await server.writeLines("your turn");
-  await client.stdout.waitFor(exactLine("Received: your turn"));
+  await client.stdout.waitForLine("Received: your turn");
 
   const status = await interrupt(client);
 
   assertEquals(status.code, 0);
   assertNoStackTrace(client.stderr.text);
-  await server.stdout.waitFor(exactLine(CLOSED));
+  await server.stdout.waitForLine(CLOSED);
   assertEquals((await server.finish()).code, 0);
 });
 
@@ -185,7 +183,7 @@ Deno.test("client exits 0 on Ctrl+C while waiting for a reply, and the server, a
   await using chat = await startChat();
   const { server, client } = chat;
   await client.writeLines("hi");
-  await server.stdout.waitFor(exactLine("Received: hi"));
+  await server.stdout.waitForLine("Received: hi");
 
   const status = await interrupt(client);
 
@@ -202,13 +200,13 @@ Deno.test("server exits 0 on Ctrl+C at its prompt, and the waiting client report
   await using chat = await startChat();
   const { server, client } = chat;
   await client.writeLines("hi");
-  await server.stdout.waitFor(exactLine("Received: hi"));
+  await server.stdout.waitForLine("Received: hi");
 
   const status = await interrupt(server);
 
   assertEquals(status.code, 0);
   assertNoStackTrace(server.stderr.text);
-  await client.stdout.waitFor(exactLine(CLOSED));
+  await client.stdout.waitForLine(CLOSED);
   assertEquals((await client.finish()).code, 0);
 });
 

@@ -47,7 +47,7 @@ testNeeding(
     );
     try {
       await waitForScreen(session, (lines) => lines.at(-1) === "You:");
-      await server.stdout.waitFor(/^Connected to /);
+      await server.stdout.waitForMatch(/^Connected to /);
       await tmux("send-keys", "-t", session, "-l", "half typ");
       await waitForScreen(session, (lines) => lines.at(-1) === "You: half typ");
 
@@ -66,11 +66,11 @@ testNeeding(
 
       await tmux("send-keys", "-t", session, "-l", "ed");
       await tmux("send-keys", "-t", session, "Enter");
-      await server.stdout.waitFor("Received: half typed");
+      await server.stdout.waitForLine("Received: half typed");
 
       // A line typed and sent in one burst (a paste) stays on screen too.
       await tmux("send-keys", "-t", session, "pasted line", "Enter");
-      await server.stdout.waitFor("Received: pasted line");
+      await server.stdout.waitForLine("Received: pasted line");
       await waitForScreen(
         session,
         (lines) => lines.slice(-2).join("\n") === "You: pasted line\nYou:",

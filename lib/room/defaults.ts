@@ -11,6 +11,7 @@ import {
   MAX_UNTERMINATED_BYTES,
 } from "../wire/line_splitter.ts";
 import { MAX_QUEUED_BYTES } from "./outbox.ts";
+import { lineRateLimitOptions } from "./rate_limit.ts";
 
 /** The room's defaults; {@linkcode RoomOptions} documents each. */
 export const ROOM_DEFAULTS = Object.freeze({
@@ -39,16 +40,16 @@ export interface RateLimitSetting {
 }
 
 /**
- * The byte budget that goes with a line budget: half a full line per burst
- * line (at least 16 KiB) and a full line per line per second (at least
- * 4 KiB/s). With the defaults: 20 KiB at once, 5 KiB per second.
+ * The byte budget that goes with a line budget (`lineRateLimitOptions` in
+ * `rate_limit.ts`): with the defaults, 20 KiB at once, 5 KiB per second.
  */
 export function byteBudget(
   setting: RateLimitSetting,
   maxLineBytes: number,
 ): { burstBytes: number; bytesPerSecond: number } {
-  return {
-    burstBytes: Math.max(16 * 1024, setting.burstLines * maxLineBytes / 2),
-    bytesPerSecond: Math.max(4 * 1024, setting.linesPerSecond * maxLineBytes),
-  };
+  const { burstBytes, bytesPerSecond } = lineRateLimitOptions(
+    setting,
+    maxLineBytes,
+  );
+  return { burstBytes, bytesPerSecond };
 }

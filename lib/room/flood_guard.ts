@@ -7,8 +7,8 @@
  */
 
 import { utf8Length } from "../wire/utf8_length.ts";
-import { byteBudget, type RateLimitSetting } from "./defaults.ts";
-import { RateLimit } from "./rate_limit.ts";
+import type { RateLimitSetting } from "./defaults.ts";
+import { lineRateLimitOptions, RateLimit } from "./rate_limit.ts";
 
 /** What to do with a line: relay it, refuse it with a warning, refuse it silently, or drop its sender. */
 export type FloodVerdict = "pass" | "warn" | "refuse" | "drop";
@@ -21,8 +21,10 @@ export class FloodGuard {
 
   /** A full budget at `now` (milliseconds). */
   constructor(setting: RateLimitSetting, maxLineBytes: number, now: number) {
-    const budget = byteBudget(setting, maxLineBytes);
-    this.#limit = new RateLimit({ ...setting, ...budget }, now);
+    this.#limit = new RateLimit(
+      lineRateLimitOptions(setting, maxLineBytes),
+      now,
+    );
     this.#dropAfter = 2 * setting.burstLines;
   }
 

@@ -33,6 +33,31 @@ export interface RateLimitOptions {
   bytesPerSecond?: number;
 }
 
+/** A room's line limit, as {@linkcode lineRateLimitOptions} reads it. */
+export interface LineRate {
+  /** Lines that may arrive at once (a paste). */
+  burstLines: number;
+  /** Lines per second that the budget refills by. */
+  linesPerSecond: number;
+}
+
+/**
+ * The budget a room gives each client: `rate` in lines, and bytes enough for
+ * lines of `maxLineBytes` at that rate (half of them full in a burst), never
+ * less than the {@linkcode RateLimit} defaults of 16 KiB and 4 KiB/s.
+ */
+export function lineRateLimitOptions(
+  rate: LineRate,
+  maxLineBytes: number,
+): Required<RateLimitOptions> {
+  return {
+    burstLines: rate.burstLines,
+    linesPerSecond: rate.linesPerSecond,
+    burstBytes: Math.max(16 * 1024, rate.burstLines * maxLineBytes / 2),
+    bytesPerSecond: Math.max(4 * 1024, rate.linesPerSecond * maxLineBytes),
+  };
+}
+
 /** Two token buckets, one for lines and one for bytes. */
 export class RateLimit {
   readonly #burstLines: number;

@@ -60,7 +60,7 @@ labTest(
     const early = await lab.run("server", healthCommand, healthArgs);
     assertEquals(early.code, 1, "healthy before the server started");
     await using server = lab.shell("server", plan.server.shell);
-    await server.stdout.waitFor(`Listening on 0.0.0.0:${plan.port}`);
+    await server.stdout.waitForContaining(`Listening on 0.0.0.0:${plan.port}`);
     const ready = await lab.run("server", healthCommand, healthArgs);
     assertEquals(ready.code, 0, "not healthy while the server listens");
 
@@ -112,7 +112,7 @@ labTest(
       ...plan.server.args,
       "--room",
     ]);
-    await server.stdout.waitFor(`Listening on 0.0.0.0:${plan.port}`);
+    await server.stdout.waitForContaining(`Listening on 0.0.0.0:${plan.port}`);
 
     const join = (name: string) =>
       lab.runScript("client", plan.client.permissions, "client.ts", [
@@ -121,23 +121,23 @@ labTest(
         name,
       ]);
     await using alice = join("alice");
-    await alice.stdout.waitFor("*** Hello alice!");
+    await alice.stdout.waitForContaining("*** Hello alice!");
     await using bob = join("bob");
-    await bob.stdout.waitFor("*** Hello bob!");
-    await alice.stdout.waitFor("*** bob joined");
-    await server.stdout.waitFor("*** bob joined");
+    await bob.stdout.waitForContaining("*** Hello bob!");
+    await alice.stdout.waitForContaining("*** bob joined");
+    await server.stdout.waitForContaining("*** bob joined");
 
     await alice.writeLines("hi from the client host");
-    await bob.stdout.waitFor("<alice> hi from the client host");
-    await server.stdout.waitFor("<alice> hi from the client host");
+    await bob.stdout.waitForContaining("<alice> hi from the client host");
+    await server.stdout.waitForContaining("<alice> hi from the client host");
     await bob.writeLines("hi alice");
-    await alice.stdout.waitFor("<bob> hi alice");
+    await alice.stdout.waitForContaining("<bob> hi alice");
     await server.writeLines("welcome to the server host");
-    await alice.stdout.waitFor("<host> welcome to the server host");
-    await bob.stdout.waitFor("<host> welcome to the server host");
+    await alice.stdout.waitForContaining("<host> welcome to the server host");
+    await bob.stdout.waitForContaining("<host> welcome to the server host");
 
     await alice.writeLines("/quit");
-    await bob.stdout.waitFor(/^\*\*\* alice left/);
+    await bob.stdout.waitForMatch(/^\*\*\* alice left/);
     assertEquals((await alice.finish()).code, 0);
     // A sender never gets its own line back, across hosts too.
     assertOk(!alice.stdout.lines.some((line) => line.startsWith("<alice>")));
@@ -157,7 +157,9 @@ labTest(
         "server.ts",
         withOption(serverCommand.args, "host", host),
       );
-      await server.stdout.waitFor(`Listening on ${host}:${plan.port}`);
+      await server.stdout.waitForContaining(
+        `Listening on ${host}:${plan.port}`,
+      );
       return server;
     };
     const connect = (host: "server" | "client", serverHost: string) =>
@@ -183,17 +185,21 @@ labTest(
       // 127.0.0.1 is "this computer": from the server host itself, it works.
       await using sameHost = connect("server", "127.0.0.1");
       await sameHost.writeLines("hello from the same host");
-      await local.stdout.waitFor("Received: hello from the same host");
+      await local.stdout.waitForContaining(
+        "Received: hello from the same host",
+      );
     }
 
     await using everywhere = await startServer("0.0.0.0");
     await using reached = connect("client", plan.serverHost);
     await reached.writeLines("hello from the other host");
-    await everywhere.stdout.waitFor("Received: hello from the other host");
+    await everywhere.stdout.waitForContaining(
+      "Received: hello from the other host",
+    );
     await everywhere.writeLines("hello back");
-    await reached.stdout.waitFor("Received: hello back");
+    await reached.stdout.waitForContaining("Received: hello back");
     assertEquals((await reached.finish()).code, 0);
-    await everywhere.stdout.waitFor(GOODBYE);
+    await everywhere.stdout.waitForContaining(GOODBYE);
     assertEquals((await everywhere.finish()).code, 0);
   },
 );

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { OutputLines } from "./process.ts";
+import { OutputLines, withTimeout } from "./process.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -54,8 +54,11 @@ export class CapturedProcess implements AsyncDisposable {
 
   /** Writes each line followed by `\n` to stdin. */
   async writeLines(...lines: string[]): Promise<void> {
-    await this.#stdin.write(
-      new TextEncoder().encode(lines.map((line) => line + "\n").join("")),
+    await withTimeout(
+      this.#stdin.write(
+        new TextEncoder().encode(lines.map((line) => line + "\n").join("")),
+      ),
+      "stdin write",
     );
   }
 
@@ -67,8 +70,11 @@ export class CapturedProcess implements AsyncDisposable {
     } catch {
       // Already exited.
     }
-    await this.child.status;
-    await Promise.all([this.stdout.done, this.stderr.done, this.#collecting]);
+    await withTimeout(this.child.status, "killed process exit");
+    await withTimeout(
+      Promise.all([this.stdout.done, this.stderr.done, this.#collecting]),
+      "the end of the process's output",
+    );
   }
 
   async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {

@@ -44,8 +44,8 @@ export async function startChat(
   ]);
   const pair = new ChatPair(server, client);
   try {
-    await server.stdout.waitFor(/^Connected to 127\.0\.0\.1:\d+\./);
-    await client.stdout.waitFor(/^Connected to 127\.0\.0\.1:\d+\./);
+    await server.stdout.waitForMatch(/^Connected to 127\.0\.0\.1:\d+\./);
+    await client.stdout.waitForMatch(/^Connected to 127\.0\.0\.1:\d+\./);
   } catch (error) {
     await pair[Symbol.asyncDispose]();
     throw error;

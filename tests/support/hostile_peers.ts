@@ -58,7 +58,7 @@ export class Puppet implements AsyncDisposable {
       ]),
     );
     try {
-      await puppet.process.stdout.waitFor(/^Connected$/);
+      await puppet.process.stdout.waitForMatch(/^Connected$/);
     } catch (error) {
       await puppet[Symbol.asyncDispose]();
       throw error;
@@ -75,7 +75,9 @@ export class Puppet implements AsyncDisposable {
       ? new TextEncoder().encode(data)
       : data;
     await this.process.writeLines(`send ${toHex(bytes)}`);
-    await this.process.stdout.waitFor(new RegExp(`^Sent ${++this.#sends}$`));
+    await this.process.stdout.waitForMatch(
+      new RegExp(`^Sent ${++this.#sends}$`),
+    );
   }
 
   /** Sends each line followed by `\n`. */
@@ -83,24 +85,38 @@ export class Puppet implements AsyncDisposable {
     await this.sendRaw(lines.map((line) => line + "\n").join(""));
   }
 
-  /** Waits for a received line that starts with `text`; returns it. */
-  async waitFor(text: string): Promise<string> {
-    const match = await this.process.stdout.waitFor(
-      new RegExp(`^Got: ${escapeRegExp(text)}`),
-    );
-    return match.input!.slice("Got: ".length);
+  /** Waits for a received line that is exactly `line`; returns it. */
+  async waitForLine(line: string): Promise<string> {
+    await this.process.stdout.waitForLine(`Got: ${line}`);
+    return line;
+  }
+
+  /** Waits for a received line that starts with `prefix`; returns it whole. */
+  async waitForLineStarting(prefix: string): Promise<string> {
+    const got = await this.process.stdout.waitForLineStarting(`Got: ${prefix}`);
+    return got.slice("Got: ".length);
+  }
+
+  /**
+   * Waits for a received line that starts with `text`; returns it.
+   *
+   * @deprecated Say what is meant: {@linkcode Puppet.waitForLine} or
+   * {@linkcode Puppet.waitForLineStarting}.
+   */
+  waitFor(text: string): Promise<string> {
+    return this.waitForLineStarting(text);
   }
 
   /** Waits until the server has closed the connection; returns how it ended. */
   async waitForEnd(): Promise<string> {
-    const match = await this.process.stdout.waitFor(/^Ended/);
+    const match = await this.process.stdout.waitForMatch(/^Ended/);
     return match.input!;
   }
 
   /** Resets the connection (RST) and waits for the puppet to exit. */
   async reset(): Promise<void> {
     await this.process.writeLines("reset");
-    await this.process.stdout.waitFor(/^Reset$/);
+    await this.process.stdout.waitForMatch(/^Reset$/);
     await this.process.finish();
   }
 
@@ -148,14 +164,14 @@ export class Crowd implements AsyncDisposable {
    * is `*** Disconnected: ...`, has been closed), and returns the counts.
    */
   async summary(): Promise<CrowdSummary> {
-    const match = await this.process.stdout.waitFor(/^Summary: (.*)$/);
+    const match = await this.process.stdout.waitForMatch(/^Summary: (.*)$/);
     return JSON.parse(match[1]) as CrowdSummary;
   }
 
   /** Closes every connection and waits for the crowd to exit. */
   async release(): Promise<void> {
     await this.process.writeLines("close");
-    await this.process.stdout.waitFor(/^Closed$/);
+    await this.process.stdout.waitForMatch(/^Closed$/);
     await this.process.finish();
   }
 
@@ -184,10 +200,6 @@ export function startCrowd(port: number, options: CrowdOptions): Crowd {
 function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0"))
     .join("");
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 const PUPPET = `

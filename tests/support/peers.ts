@@ -32,7 +32,7 @@ export async function startLessonServer(): Promise<ListeningPeer> {
   ]);
   const match = await waitOrDispose(
     peer,
-    peer.stdout.waitFor(/^Listening on (\d+)$/),
+    peer.stdout.waitForMatch(/^Listening on (\d+)$/),
   );
   return { peer, port: Number(match[1]) };
 }
@@ -58,7 +58,7 @@ export async function startResettingServer(): Promise<ListeningPeer> {
   const peer = new RunningProcess("python3", ["-c", RESETTING_SERVER]);
   const match = await waitOrDispose(
     peer,
-    peer.stdout.waitFor(/^Listening on (\d+)$/),
+    peer.stdout.waitForMatch(/^Listening on (\d+)$/),
   );
   return { peer, port: Number(match[1]) };
 }
@@ -126,7 +126,7 @@ export async function startNcListener(
   ]);
   const match = await waitOrDispose(
     peer,
-    peer.stderr.waitFor(/^Listening on 127\.0\.0\.1 (\d+)$/),
+    peer.stderr.waitForMatch(/^Listening on 127\.0\.0\.1 (\d+)$/),
   );
   return { peer, port: Number(match[1]) };
 }

@@ -48,7 +48,8 @@ export class RunningProcess implements AsyncDisposable {
 
   /** Writes text to the process's stdin. */
   async write(text: string): Promise<void> {
-    await this.#stdin.write(encoder.encode(text));
+    // A process that stops reading fills the pipe: fail, never hang.
+    await withTimeout(this.#stdin.write(encoder.encode(text)), "stdin write");
   }
 
   /** Writes each line followed by `\n`. */
@@ -60,14 +61,19 @@ export class RunningProcess implements AsyncDisposable {
   async closeStdin(): Promise<void> {
     if (this.#stdinClosed) return;
     this.#stdinClosed = true;
-    await this.#stdin.close().catch(() => {});
+    try {
+      await withTimeout(this.#stdin.close(), "stdin close");
+    } catch (error) {
+      // The process has exited and its end of the pipe is gone: nothing to close.
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    }
   }
 
   /** Closes stdin and waits for the exit status and all output. */
   async finish(): Promise<Deno.CommandStatus> {
     await this.closeStdin();
     const status = await withTimeout(this.child.status, "process exit");
-    await Promise.all([this.stdout.done, this.stderr.done]);
+    await this.#outputDone();
     return status;
   }
 
@@ -79,8 +85,16 @@ export class RunningProcess implements AsyncDisposable {
     } catch {
       // Already exited.
     }
-    await this.child.status;
-    await Promise.all([this.stdout.done, this.stderr.done]);
+    await withTimeout(this.child.status, "killed process exit");
+    await this.#outputDone();
+  }
+
+  /** Waits for the end of stdout and stderr (a child of the process may hold them). */
+  async #outputDone(): Promise<void> {
+    await withTimeout(
+      Promise.all([this.stdout.done, this.stderr.done]),
+      "the end of the process's output",
+    );
   }
 }
 
@@ -102,30 +116,51 @@ export class OutputLines {
     return this.lines.join("\n");
   }
 
-  /** Waits for a line matching `pattern` and returns it (with its match). */
-  async waitFor(pattern: RegExp | string): Promise<RegExpMatchArray> {
-    const test = typeof pattern === "string"
-      ? new RegExp(escapeRegExp(pattern))
-      : pattern;
-    let seen = 0;
-    const deadline = Date.now() + WAIT_MS;
-    while (true) {
-      for (; seen < this.lines.length; seen++) {
-        const match = this.lines[seen].match(test);
-        if (match) return match;
-      }
-      if (this.#ended) {
-        throw new Error(
-          `Output ended without a line matching ${test}; got:\n${this.text}`,
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `No line matching ${test} within ${WAIT_MS} ms; got:\n${this.text}`,
-        );
-      }
-      await this.#nextChange(deadline - Date.now());
-    }
+  /** Waits for a line that is exactly `line` (the whole line); returns it. */
+  async waitForLine(line: string): Promise<string> {
+    return await this.#waitUntil(
+      (text) => text === line ? text : null,
+      `a line equal to ${JSON.stringify(line)}`,
+    );
+  }
+
+  /** Waits for a line that starts with `prefix`; returns the whole line. */
+  async waitForLineStarting(prefix: string): Promise<string> {
+    return await this.#waitUntil(
+      (text) => text.startsWith(prefix) ? text : null,
+      `a line starting with ${JSON.stringify(prefix)}`,
+    );
+  }
+
+  /** Waits for a line that contains `text` anywhere; returns the whole line. */
+  async waitForContaining(text: string): Promise<string> {
+    return await this.#waitUntil(
+      (line) => line.includes(text) ? line : null,
+      `a line containing ${JSON.stringify(text)}`,
+    );
+  }
+
+  /** Waits for a line matching `pattern`; returns the match (`input` is the line). */
+  waitForMatch(pattern: RegExp): Promise<RegExpMatchArray> {
+    return this.#waitUntil(
+      (line) => line.match(pattern),
+      `a line matching ${pattern}`,
+    );
+  }
+
+  /**
+   * Waits for a line matching `pattern`, or containing it anywhere when it
+   * is a string.
+   *
+   * @deprecated Say what is meant: {@linkcode OutputLines.waitForLine},
+   * {@linkcode OutputLines.waitForLineStarting},
+   * {@linkcode OutputLines.waitForContaining} or
+   * {@linkcode OutputLines.waitForMatch}.
+   */
+  waitFor(pattern: RegExp | string): Promise<RegExpMatchArray> {
+    return this.waitForMatch(
+      typeof pattern === "string" ? new RegExp(escapeRegExp(pattern)) : pattern,
+    );
   }
 
   /** Waits until `count` lines have arrived. */
@@ -135,6 +170,30 @@ export class OutputLines {
       if (this.#ended || Date.now() > deadline) {
         throw new Error(
           `Expected ${count} lines, got ${this.lines.length}:\n${this.text}`,
+        );
+      }
+      await this.#nextChange(deadline - Date.now());
+    }
+  }
+
+  /** Checks each line, old and new, until `match` finds one or time is up. */
+  async #waitUntil<T>(
+    match: (line: string) => T | null,
+    what: string,
+  ): Promise<T> {
+    let seen = 0;
+    const deadline = Date.now() + WAIT_MS;
+    while (true) {
+      for (; seen < this.lines.length; seen++) {
+        const found = match(this.lines[seen]);
+        if (found !== null) return found;
+      }
+      if (this.#ended) {
+        throw new Error(`Output ended without ${what}; got:\n${this.text}`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `No ${what} within ${WAIT_MS} ms; got:\n${this.text}`,
         );
       }
       await this.#nextChange(deadline - Date.now());
@@ -202,7 +261,7 @@ export async function startServer(
   options: SpawnOptions = {},
 ): Promise<{ server: RunningProcess; port: number }> {
   const server = runScript("server.ts", ["--port", "0", ...args], options);
-  const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
+  const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
   return { server, port: Number(match[1]) };
 }
 

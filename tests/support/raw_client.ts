@@ -7,7 +7,7 @@
 
 import { LineReader } from "../../lib/wire/line_reader.ts";
 import { writeAll } from "../../lib/wire/write_all.ts";
-import { WAIT_MS } from "./process.ts";
+import { WAIT_MS, withTimeout } from "./process.ts";
 
 const encoder = new TextEncoder();
 
@@ -40,7 +40,7 @@ export class RawClient implements AsyncDisposable {
   static async join(port: number, name: string): Promise<RawClient> {
     const client = await RawClient.connect(port);
     await client.send(name);
-    await client.waitFor(`*** Hello ${name}!`);
+    await client.waitForLineStarting(`*** Hello ${name}!`);
     return client;
   }
 
@@ -51,9 +51,13 @@ export class RawClient implements AsyncDisposable {
 
   /** Sends text exactly as given (add `\n` yourself for a raw fragment). */
   async sendRaw(text: string | Uint8Array): Promise<void> {
-    await writeAll(
-      this.conn,
-      typeof text === "string" ? encoder.encode(text) : text,
+    // A server that stops reading fills the socket: fail, never hang.
+    await withTimeout(
+      writeAll(
+        this.conn,
+        typeof text === "string" ? encoder.encode(text) : text,
+      ),
+      "the server to take what was sent",
     );
   }
 
@@ -62,32 +66,42 @@ export class RawClient implements AsyncDisposable {
     await this.sendRaw(lines.map((line) => line + "\n").join(""));
   }
 
-  /** Waits for a line equal to `line` (a string) or matching `pattern`. */
-  async waitFor(pattern: string | RegExp): Promise<string> {
-    const matches = (line: string) =>
-      typeof pattern === "string"
-        ? line.startsWith(pattern)
-        : pattern.test(line);
-    let seen = 0;
-    const deadline = Date.now() + WAIT_MS;
-    while (true) {
-      for (; seen < this.lines.length; seen++) {
-        if (matches(this.lines[seen])) return this.lines[seen];
-      }
-      if (this.#ended) {
-        throw new Error(
-          `Connection ended before ${pattern}; got:\n${this.lines.join("\n")}`,
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `No line ${pattern} within ${WAIT_MS} ms; got:\n${
-            this.lines.slice(-20).join("\n")
-          }`,
-        );
-      }
-      await this.#nextLine(deadline);
-    }
+  /** Waits for a line that is exactly `line` (the whole line); returns it. */
+  waitForLine(line: string): Promise<string> {
+    return this.#waitUntil(
+      (text) => text === line,
+      `a line equal to ${JSON.stringify(line)}`,
+    );
+  }
+
+  /** Waits for a line that starts with `prefix`; returns the whole line. */
+  waitForLineStarting(prefix: string): Promise<string> {
+    return this.#waitUntil(
+      (text) => text.startsWith(prefix),
+      `a line starting with ${JSON.stringify(prefix)}`,
+    );
+  }
+
+  /** Waits for a line matching `pattern`; returns the whole line. */
+  waitForMatch(pattern: RegExp): Promise<string> {
+    return this.#waitUntil(
+      (text) => pattern.test(text),
+      `a line matching ${pattern}`,
+    );
+  }
+
+  /**
+   * Waits for a line matching `pattern`, or starting with it when it is a
+   * string.
+   *
+   * @deprecated Say what is meant: {@linkcode RawClient.waitForLine},
+   * {@linkcode RawClient.waitForLineStarting} or
+   * {@linkcode RawClient.waitForMatch}.
+   */
+  waitFor(pattern: string | RegExp): Promise<string> {
+    return typeof pattern === "string"
+      ? this.waitForLineStarting(pattern)
+      : this.waitForMatch(pattern);
   }
 
   /** Waits until the server closes the connection. */
@@ -108,12 +122,42 @@ export class RawClient implements AsyncDisposable {
     } catch {
       // Already closed.
     }
-    await this.#reading;
+    await withTimeout(
+      Promise.resolve(this.#reading),
+      "the reading loop to end",
+    );
   }
 
   /** Same as {@linkcode RawClient.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Checks each line, old and new, until one `matches` or time is up. */
+  async #waitUntil(
+    matches: (line: string) => boolean,
+    what: string,
+  ): Promise<string> {
+    let seen = 0;
+    const deadline = Date.now() + WAIT_MS;
+    while (true) {
+      for (; seen < this.lines.length; seen++) {
+        if (matches(this.lines[seen])) return this.lines[seen];
+      }
+      if (this.#ended) {
+        throw new Error(
+          `Connection ended before ${what}; got:\n${this.lines.join("\n")}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `No ${what} within ${WAIT_MS} ms; got:\n${
+            this.lines.slice(-20).join("\n")
+          }`,
+        );
+      }
+      await this.#nextLine(deadline);
+    }
   }
 
   #nextLine(deadline: number): Promise<void> {

@@ -73,3 +73,15 @@ export function testNeeding(
     },
   });
 }
+
+/** `null` when this computer has an IPv6 loopback (`::1`) to listen on. */
+export function needIpv6Loopback(): Missing {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return null;
+  } catch (error) {
+    return `no IPv6 loopback (::1) here (${
+      error instanceof Error ? error.message : error
+    }): enable IPv6 on lo (sysctl net.ipv6.conf.lo.disable_ipv6=0)`;
+  }
+}

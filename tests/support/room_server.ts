@@ -67,8 +67,8 @@ export async function startRoomServer(
     options,
   );
   try {
-    const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
-    await server.stdout.waitFor("*** Room open as");
+    const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
+    await server.stdout.waitForLineStarting("*** Room open as");
     return { server, port: Number(match[1]), pid: server.child.pid };
   } catch (error) {
     await server[Symbol.asyncDispose]();
@@ -143,11 +143,11 @@ export async function assertRoomServes(
   newcomer = "newcomer",
 ): Promise<void> {
   await using fresh = await RawClient.join(port, newcomer);
-  await talker.waitFor(`*** ${newcomer} joined`);
+  await talker.waitForLine(`*** ${newcomer} joined`);
   await talker.send(`welcome, ${newcomer}`);
-  await fresh.waitFor(`<${talkerName}> welcome, ${newcomer}`);
+  await fresh.waitForLine(`<${talkerName}> welcome, ${newcomer}`);
   await fresh.send("thanks");
-  await talker.waitFor(`<${newcomer}> thanks`);
+  await talker.waitForLine(`<${newcomer}> thanks`);
 }
 
 /**
@@ -159,6 +159,9 @@ export async function exitOf(
   process: RunningProcess,
 ): Promise<Deno.CommandStatus> {
   const status = await withTimeout(process.child.status, "process exit");
-  await Promise.all([process.stdout.done, process.stderr.done]);
+  await withTimeout(
+    Promise.all([process.stdout.done, process.stderr.done]),
+    "the end of the process's output",
+  );
   return status;
 }
