@@ -260,6 +260,18 @@ function readmeSample(): string[] {
   return section.match(/```text\n([\s\S]*?)```/)![1].trimEnd().split("\n");
 }
 
+/**
+ * The environment of a teacher's shell. `deno task test` sets INIT_CWD, and
+ * a `deno task` inside keeps it rather than setting it to its own folder, so
+ * the checker would run the student's program in the wrong place.
+ */
+const AS_TYPED = {
+  clearEnv: true,
+  env: Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([name]) => name !== "INIT_CWD"),
+  ),
+};
+
 /** The shell blocks of README.md's "Checking a student's program" section. */
 function readmeCheckBlocks(): string[] {
   const readme = Deno.readTextFileSync(`${ROOT}README.md`);
@@ -280,6 +292,7 @@ testNeeding(
       const output = await new Deno.Command("sh", {
         args: ["-c", line],
         cwd: ROOT,
+        ...AS_TYPED,
         stdout: "piped",
         stderr: "piped",
         signal: AbortSignal.timeout(RUN_LIMIT_MS),
@@ -308,6 +321,7 @@ testNeeding(
       const output = await new Deno.Command("sh", {
         args: ["-c", loop],
         cwd: dir,
+        ...AS_TYPED,
         stderr: "piped",
         signal: AbortSignal.timeout(RUN_LIMIT_MS),
       }).output();
