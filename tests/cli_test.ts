@@ -43,7 +43,22 @@ Security:
   --tls-cert FILE    serve TLS with this certificate (PEM; needs --allow-read)
   --tls-key FILE     ... and this private key (PEM)
   --password TEXT    a room passphrase (visible in ps: prefer the environment
-                     variable CHATLAB_PASSWORD)`;
+                     variable CHATLAB_PASSWORD, read with --allow-env=CHATLAB_PASSWORD)
+  --password-file FILE  the passphrase is the first line of FILE (needs --allow-read)
+  --op-password TEXT the moderator passphrase for /op (prefer the environment
+                     variable CHATLAB_OP_PASSWORD)
+
+In a browser:
+  --web PORT         also serve the chat page and a WebSocket on PORT (same
+                     room, same rules); open http://HOST:PORT/
+  --web-origin URL   another page origin allowed to open the WebSocket
+                     (repeatable; the page's own origin always is)
+
+History:
+  --db FILE          keep the room's history in this SQLite file, so it
+                     survives a restart (needs --allow-read and --allow-write)
+  --keep N[d]        how much the file keeps: N days (30d, the default) or the
+                     last N messages (5000)`;
 
 /** What `client.ts --help` prints, written out. */
 const CLIENT_HELP =
