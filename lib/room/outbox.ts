@@ -34,10 +34,10 @@ export const MAX_QUEUED_BYTES = 256 * 1024;
 export const STALL_MS = 250;
 
 /**
- * Pieces are joined into one write up to this many bytes (a copy costs less
- * than a system call); more goes out piece by piece, without a copy.
+ * Pieces this small on average are joined into one write (a copy costs
+ * less than a system call); bigger ones go out one by one, without a copy.
  */
-const MAX_COPIED_BYTES = 64 * 1024;
+const MAX_COPIED_BYTES = 4 * 1024;
 
 /** A stall check this late means the server was held up, not the receiver. */
 const LATE_CHECK_MS = 25;
@@ -396,7 +396,7 @@ export class Outbox {
         this.#queue = [];
         this.#inFlightBytes = this.#pendingBytes;
         this.#pendingBytes = 0;
-        if (parts.length > 1 && this.#inFlightBytes > MAX_COPIED_BYTES) {
+        if (this.#inFlightBytes > MAX_COPIED_BYTES * parts.length) {
           // Large views of the shared buffer: written as they are.
           for (const part of parts) await this.#writeAll(part);
         } else await this.#writeAll(concatBytes(parts, this.#inFlightBytes));
