@@ -1,5 +1,6 @@
 import { assertEquals, assertOk } from "./support/assert.ts";
 import { Outbox, QueueLedger } from "../lib/room/outbox.ts";
+import { SharedBatch } from "../lib/room/shared_batch.ts";
 import type { ByteSink } from "../lib/wire/write_all.ts";
 
 /** A sink whose writes finish only when the test says so. */
@@ -41,27 +42,135 @@ Deno.test("Outbox writes everything sent in one turn as one batch", async () => 
   assertEquals(outbox.queuedBytes, 0);
 });
 
-Deno.test("Outbox overflows once, drops what waits, and refuses more", async () => {
+Deno.test("Outbox past its limit but still taking bytes falls behind, and is dropped at twice the limit", async () => {
   const sink = new HeldSink();
   let overflows = 0;
   const ledger = new QueueLedger(1000);
   const outbox = new Outbox(sink, {
     maxQueuedBytes: 10,
+    stallMs: 60_000,
     ledger,
     onOverflow: () => overflows++,
   });
   assertOk(outbox.send(bytes(6)));
   await turn(); // 6 bytes now under way
   assertOk(outbox.send(bytes(4)));
+  assertEquals(ledger.behind, 0);
+  // 11 bytes: past the limit of 10, but it took its last bytes just now.
+  assertOk(outbox.send(bytes(1)));
+  assertEquals([ledger.behind, overflows], [1, 0]);
+  assertOk(outbox.send(bytes(9))); // 20: twice the limit, still kept
+  assertEquals(outbox.send(bytes(1)), false); // 21: dropped
   assertEquals(outbox.send(bytes(1)), false);
-  assertEquals(outbox.send(bytes(1)), false);
-  assertEquals(overflows, 1);
-  // The 4 waiting bytes were dropped; the 6 under way still count until written.
+  assertEquals([overflows, ledger.behind], [1, 0]);
+  // What waited was dropped; the 6 under way still count until written.
   assertEquals(outbox.queuedBytes, 6);
   assertEquals(ledger.total, 6);
   sink.finishWrites();
   await outbox.drained();
   assertEquals([outbox.queuedBytes, ledger.total], [0, 0]);
+});
+
+Deno.test("Outbox behind its limit catches up once half its limit is left", async () => {
+  const sink = new HeldSink();
+  const ledger = new QueueLedger(1000);
+  const outbox = new Outbox(sink, { maxQueuedBytes: 10, ledger });
+  outbox.send(bytes(8));
+  await turn(); // 8 bytes under way
+  outbox.send(bytes(4)); // 12: behind
+  assertEquals(ledger.behind, 1);
+  sink.finishWrites(); // the 8 are taken; the 4 go out
+  await turn();
+  assertEquals([outbox.queuedBytes, ledger.behind], [4, 0]);
+  sink.finishWrites();
+  await outbox.drained();
+});
+
+Deno.test("Outbox past its limit that takes nothing for its stall time is dropped", async () => {
+  const sink = new HeldSink();
+  let overflows = 0;
+  const ledger = new QueueLedger(1000);
+  const outbox = new Outbox(sink, {
+    maxQueuedBytes: 10,
+    stallMs: 30,
+    ledger,
+    onOverflow: () => overflows++,
+  });
+  outbox.send(bytes(6));
+  await turn(); // 6 bytes under way, never taken
+  outbox.send(bytes(6)); // 12: behind, for now
+  assertEquals([ledger.behind, overflows], [1, 0]);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assertEquals([ledger.behind, overflows, outbox.queuedBytes], [0, 1, 6]);
+  assertEquals(outbox.send(bytes(1)), false);
+  sink.finishWrites();
+  await outbox.drained();
+});
+
+Deno.test("Outbox reaching its limit after taking nothing for its stall time is dropped at once", async () => {
+  const sink = new HeldSink();
+  let overflows = 0;
+  const ledger = new QueueLedger(1000);
+  const outbox = new Outbox(sink, {
+    maxQueuedBytes: 10,
+    stallMs: 30,
+    ledger,
+    onOverflow: () => overflows++,
+  });
+  outbox.send(bytes(6));
+  await new Promise((resolve) => setTimeout(resolve, 100)); // never taken
+  assertEquals(outbox.send(bytes(6)), false);
+  assertEquals([ledger.behind, overflows], [0, 1]);
+  sink.finishWrites();
+  await outbox.drained();
+});
+
+Deno.test("SharedBatch copies bytes once, when they are delivered a second time", () => {
+  const shared = new SharedBatch();
+  const encode = (line: string) => new TextEncoder().encode(line);
+  const [a, b, c] = ["<a> 1\n", "<b> 2\n", "<a> 3\n"].map(encode);
+  const where = () => [shared.start, shared.end];
+  assertEquals(shared.place(a), false); // one receiver so far: queued as it is
+  assertEquals(shared.place(a), true);
+  assertEquals(where(), [0, 6]);
+  assertEquals(shared.place(a), true);
+  assertEquals(where(), [0, 6]);
+  assertEquals(shared.place(b), false);
+  assertEquals(shared.place(c), false);
+  assertEquals(shared.place(c), true);
+  assertEquals(where(), [6, 12]); // b, sent to one receiver, took no room
+  const chunk = shared.chunk;
+  assertEquals(
+    new TextDecoder().decode(chunk.subarray(0, 12)),
+    "<a> 1\n<a> 3\n",
+  );
+  assertEquals(shared.place(a), true); // a is still among the last two placed
+  assertEquals([shared.chunk === chunk, ...where()], [true, 0, 6]);
+});
+
+Deno.test("Outboxes sharing a batch write what a turn brought in one write; a sender's own line is skipped", async () => {
+  const shared = new SharedBatch();
+  const sinks = [new HeldSink(), new HeldSink(), new HeldSink()];
+  const [first, second, sender] = sinks.map((sink) =>
+    new Outbox(sink, { shared })
+  );
+  const [a, b, c] = ["<a> 1\n", "<b> 2\n", "<a> 3\n"].map((line) =>
+    new TextEncoder().encode(line)
+  );
+  // The sender is b: it is not sent its own line.
+  for (const outbox of [first, second, sender]) outbox.send(a);
+  first.send(b);
+  second.send(b);
+  for (const outbox of [first, second, sender]) outbox.send(c);
+  await turn();
+  const text = (write: Uint8Array) => new TextDecoder().decode(write);
+  assertEquals(sinks.map((sink) => sink.writes.map(text)), [
+    ["<a> 1\n<b> 2\n<a> 3\n"],
+    ["<a> 1\n<b> 2\n<a> 3\n"],
+    ["<a> 1\n<a> 3\n"],
+  ]);
+  for (const sink of sinks) sink.finishWrites();
+  await Promise.all([first.drained(), second.drained(), sender.drained()]);
 });
 
 Deno.test("QueueLedger counts each outbox up to its cap", async () => {

@@ -99,7 +99,7 @@ Options:
 
 Room limits (each reached one gives that client a one-line reason):
   --max-unterminated-bytes N  bytes without a line end before dropping (default ${D.maxUnterminatedBytes})
-  --max-queue-bytes N         bytes waiting for a slow reader before dropping it (default ${D.maxQueuedBytes})
+  --max-queue-bytes N         bytes waiting for a slow reader before the room waits for it, or drops it if it stopped reading (default ${D.maxQueuedBytes})
   --max-clients N             clients at once (default ${D.maxClients})
   --max-per-address N         clients from one address at once (default ${D.maxClientsPerAddress})
   --rate-limit LINES,PER_SEC  lines at once, then lines per second (default ${D.rateLimit.burstLines},${D.rateLimit.linesPerSecond}; "off" to disable)

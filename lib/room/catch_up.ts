@@ -28,15 +28,18 @@ export function roomLedger(maxQueuedBytes: number): QueueLedger {
 
 /**
  * Resolves at once unless `members` have queued far more than they have
- * taken; then when they have caught up. A few stalled members never pause
- * the room (each counts for at most a busy member's share), and no pause
- * lasts longer than {@linkcode MAX_PAUSE_MS}.
+ * taken, or one of them is past its queue limit but still reading; then
+ * when they have caught up. Stalled members never pause the room for long
+ * (each counts for at most a busy member's share of the total, and one past
+ * its limit that takes nothing is dropped), and no pause lasts longer than
+ * {@linkcode MAX_PAUSE_MS}: while a member is still past its limit after
+ * one, the transport waits again (as long as it keeps reading).
  */
 export function catchingUp(
   ledger: QueueLedger,
   members: number,
 ): Promise<void> | void {
   const highWater = members * ledger.perOutboxCap / 2;
-  if (ledger.total <= highWater) return;
+  if (ledger.total <= highWater && ledger.behind === 0) return;
   return ledger.waitUntilAtMost(highWater / 2, MAX_PAUSE_MS);
 }

@@ -4,16 +4,43 @@
  *
  * Senders only append to the queue and return at once. Everything appended
  * during one turn of the event loop goes out in a single write, which keeps
- * the number of system calls per receiver low when a room is busy.
+ * the number of system calls per receiver low when a room is busy. In a
+ * room, outboxes share one buffer ({@linkcode SharedBatch}): a line sent to
+ * everyone is copied once, and each outbox writes views of it.
+ *
+ * A receiver whose queue passes its limit is not dropped at once: while it
+ * keeps taking bytes it is only "behind", and the room stops reading new
+ * lines until it has caught up (`catch_up.ts`). One that takes nothing for
+ * {@linkcode STALL_MS} while over its limit and while the others have
+ * caught up (so it is not the machine that is slow), or for four times that
+ * in any case, or whose queue reaches twice the limit, is dropped: it
+ * stopped reading.
  *
  * @module
  */
 
 import { concatBytes } from "../wire/concat_bytes.ts";
-import { type ByteSink, writeAll } from "../wire/write_all.ts";
+import type { ByteSink } from "../wire/write_all.ts";
+import type { SharedBatch } from "./shared_batch.ts";
 
 /** The bytes that may wait for one slow receiver before it is dropped. */
 export const MAX_QUEUED_BYTES = 256 * 1024;
+
+/**
+ * How long a receiver over its limit may take nothing at all before it is
+ * dropped as stalled (one that reads, however slowly, takes something far
+ * sooner).
+ */
+export const STALL_MS = 250;
+
+/**
+ * Pieces this small on average are joined into one write (a copy costs
+ * less than a system call); bigger ones go out one by one, without a copy.
+ */
+const MAX_COPIED_BYTES = 4 * 1024;
+
+/** A stall check this late means the server was held up, not the receiver. */
+const LATE_CHECK_MS = 25;
 
 /** Options for {@linkcode Outbox}. */
 export interface OutboxOptions {
@@ -24,6 +51,13 @@ export interface OutboxOptions {
    * @default {262144}
    */
   maxQueuedBytes?: number;
+  /**
+   * How long it may take nothing while over `maxQueuedBytes` before it
+   * counts as stalled.
+   *
+   * @default {250}
+   */
+  stallMs?: number;
   /** Called once when the queue overflows; the outbox is closed by then. */
   onOverflow?: () => void;
   /** Called once when a write fails (the receiver went away). */
@@ -34,6 +68,13 @@ export interface OutboxOptions {
    * @default {undefined (not counted)}
    */
   ledger?: QueueLedger;
+  /**
+   * The buffer shared with the other receivers of a room; its bytes are
+   * written once per turn of the event loop.
+   *
+   * @default {undefined (bytes are queued as they are)}
+   */
+  shared?: SharedBatch;
 }
 
 /**
@@ -46,6 +87,8 @@ export class QueueLedger {
   /** The most one outbox adds to the total. */
   readonly perOutboxCap: number;
   #total = 0;
+  #behind = 0;
+  #outboxes = 0;
   #waiters: { level: number; wake: () => void }[] = [];
 
   /** Makes an empty ledger. */
@@ -56,6 +99,41 @@ export class QueueLedger {
   /** Bytes queued in all the outboxes that share this ledger. */
   get total(): number {
     return this.#total;
+  }
+
+  /** How many outboxes are over their limit and still taking bytes. */
+  get behind(): number {
+    return this.#behind;
+  }
+
+  /** An outbox now counts here (until {@linkcode left}). */
+  joined(): void {
+    this.#outboxes++;
+  }
+
+  /** An outbox that {@linkcode joined} was closed. */
+  left(): void {
+    this.#outboxes--;
+  }
+
+  /**
+   * Whether the outboxes other than one counting `own` bytes have, on
+   * average, little left to write: they are taking their bytes.
+   */
+  othersCaughtUp(own: number): boolean {
+    const others = Math.max(1, this.#outboxes - 1);
+    return this.#total - own <= others * this.perOutboxCap / 4;
+  }
+
+  /** One outbox passed its limit: waiters wait until it has caught up. */
+  fellBehind(): void {
+    this.#behind++;
+  }
+
+  /** An outbox that {@linkcode fellBehind} caught up (or was closed). */
+  caughtUp(): void {
+    this.#behind--;
+    this.#wakeNext();
   }
 
   /** Counts `bytes` more as queued. */
@@ -70,13 +148,13 @@ export class QueueLedger {
   }
 
   /**
-   * Resolves once the total is at most `level`, or after `maxMs` at the
-   * latest. Waiters are woken one at a time, in order, each after the one
+   * Resolves once the total is at most `level` and no outbox is behind, or
+   * after `maxMs` at the latest. Waiters are woken one at a time, in order, each after the one
    * before has had its turn: woken all at once, they would refill every
    * queue in one go.
    */
   waitUntilAtMost(level: number, maxMs: number): Promise<void> {
-    if (this.#total <= level && this.#waiters.length === 0) {
+    if (this.#clear(level) && this.#waiters.length === 0) {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
@@ -97,11 +175,15 @@ export class QueueLedger {
 
   #wakeNext(): void {
     const next = this.#waiters[0];
-    if (next === undefined || this.#total > next.level) return;
+    if (next === undefined || !this.#clear(next.level)) return;
     this.#waiters.shift();
     next.wake();
     // Runs after the woken reader's turn, which may have queued more.
     queueMicrotask(() => this.#wakeNext());
+  }
+
+  #clear(level: number): boolean {
+    return this.#total <= level && this.#behind === 0;
   }
 }
 
@@ -109,16 +191,30 @@ export class QueueLedger {
 export class Outbox {
   readonly #sink: ByteSink;
   readonly #maxQueuedBytes: number;
+  readonly #stallMs: number;
   readonly #onOverflow: () => void;
   readonly #onWriteError: (error: unknown) => void;
   readonly #ledger: QueueLedger | undefined;
+  readonly #shared: SharedBatch | undefined;
+  /** Whole runs of bytes waiting, oldest first (the tail run not included). */
   #queue: Uint8Array[] = [];
+  /** The last run waiting in the shared buffer, still growing. */
+  #tailChunk: Uint8Array | null = null;
+  #tailStart = 0;
+  #tailEnd = 0;
+  /** The bytes the tail run is, when it is one delivery: queued as they are, no view made. */
+  #tailBytes: Uint8Array | null = null;
   /** What this outbox adds to the ledger's total now. */
   #counted = 0;
   /** Bytes in `#queue`, not yet handed to a write. */
   #pendingBytes = 0;
   /** Bytes of the write under way. */
   #inFlightBytes = 0;
+  /** When it last took bytes (or was last asked to). */
+  #lastTaken = performance.now();
+  /** Over its limit, still taking bytes: the room waits for it. */
+  #behind = false;
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #flushing: Promise<void> | null = null;
   #closed = false;
 
@@ -126,9 +222,12 @@ export class Outbox {
   constructor(sink: ByteSink, options: OutboxOptions = {}) {
     this.#sink = sink;
     this.#maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
+    this.#stallMs = options.stallMs ?? STALL_MS;
     this.#onOverflow = options.onOverflow ?? (() => {});
     this.#onWriteError = options.onWriteError ?? (() => {});
     this.#ledger = options.ledger;
+    this.#ledger?.joined();
+    this.#shared = options.shared;
   }
 
   /** How many bytes wait to be written, the write under way included. */
@@ -143,13 +242,13 @@ export class Outbox {
    */
   send(bytes: Uint8Array): boolean {
     if (this.#closed) return false;
-    if (this.queuedBytes + bytes.length > this.#maxQueuedBytes) {
-      this.#closed = true;
-      this.#dropPending();
-      this.#onOverflow();
+    const queued = this.queuedBytes + bytes.length;
+    if (queued > this.#maxQueuedBytes && !this.#mayFallBehind(queued)) {
+      this.#overflow();
       return false;
     }
-    this.#queue.push(bytes);
+    if (this.#shared) this.#queueShared(this.#shared, bytes);
+    else this.#queue.push(bytes);
     this.#pendingBytes += bytes.length;
     this.#account();
     this.#flushing ??= this.#flush();
@@ -158,8 +257,16 @@ export class Outbox {
 
   /** Stops accepting bytes; resolves once what was queued has been written. */
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#end();
     await this.#flushing;
+  }
+
+  /** Accepts no more bytes, and no longer counts as one of the room's. */
+  #end(): void {
+    this.#notBehind();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ledger?.left();
   }
 
   /** Resolves once everything queued so far has been written. */
@@ -167,8 +274,98 @@ export class Outbox {
     while (this.#flushing) await this.#flushing;
   }
 
+  #queueShared(shared: SharedBatch, bytes: Uint8Array): void {
+    if (!shared.place(bytes)) {
+      this.#closeTail();
+      this.#queue.push(bytes);
+      return;
+    }
+    const { chunk, start, end } = shared;
+    if (chunk === this.#tailChunk && start === this.#tailEnd) {
+      this.#tailEnd = end;
+      this.#tailBytes = null;
+      return;
+    }
+    this.#closeTail();
+    this.#tailChunk = chunk;
+    this.#tailStart = start;
+    this.#tailEnd = end;
+    this.#tailBytes = bytes;
+  }
+
+  #closeTail(): void {
+    if (this.#tailChunk === null) return;
+    this.#queue.push(
+      this.#tailBytes ??
+        this.#tailChunk.subarray(this.#tailStart, this.#tailEnd),
+    );
+    this.#tailChunk = null;
+    this.#tailBytes = null;
+  }
+
+  /**
+   * Whether a queue of `queued` bytes, over the limit, may wait: yes while
+   * the receiver keeps taking bytes and is under twice the limit.
+   */
+  #mayFallBehind(queued: number): boolean {
+    if (queued > 2 * this.#maxQueuedBytes) return false;
+    if (this.#behind) return true;
+    if (this.#inFlightBytes > 0 && this.#stalled()) return false;
+    this.#behind = true;
+    this.#ledger?.fellBehind();
+    this.#watchStall();
+    return true;
+  }
+
+  #idleMs(): number {
+    return performance.now() - this.#lastTaken;
+  }
+
+  /**
+   * It took nothing for its stall time while the others took theirs, or
+   * for four times that whatever the others did.
+   */
+  #stalled(): boolean {
+    const idle = this.#idleMs();
+    if (idle < this.#stallMs) return false;
+    return idle >= 4 * this.#stallMs ||
+      (this.#ledger?.othersCaughtUp(this.#counted) ?? true);
+  }
+
+  /**
+   * While behind, checks that it still takes bytes; drops it if not. A
+   * check that comes late (the server itself was held up, so the writes
+   * that finished meanwhile are not counted yet) looks again instead.
+   */
+  #watchStall(): void {
+    const wait = Math.max(1, this.#stallMs - this.#idleMs());
+    const due = performance.now() + wait;
+    this.#stallTimer = setTimeout(() => {
+      if (!this.#behind) return;
+      const late = performance.now() - due > LATE_CHECK_MS;
+      if (!late && this.#stalled()) this.#overflow();
+      else this.#watchStall();
+    }, wait);
+  }
+
+  #notBehind(): void {
+    clearTimeout(this.#stallTimer);
+    if (!this.#behind) return;
+    this.#behind = false;
+    this.#ledger?.caughtUp();
+  }
+
+  #overflow(): void {
+    if (this.#closed) return;
+    this.#end();
+    this.#dropPending();
+    this.#onOverflow();
+  }
+
   #dropPending(): void {
     this.#queue = [];
+    this.#tailChunk = null;
+    this.#tailBytes = null;
     this.#pendingBytes = 0;
     this.#account();
   }
@@ -183,26 +380,46 @@ export class Outbox {
     else if (change < 0) this.#ledger.release(-change);
   }
 
+  /** Lets the rest of this turn of the event loop add to the batch. */
+  #endOfTurn(): Promise<void> {
+    const shared = this.#shared;
+    if (shared === undefined) return Promise.resolve();
+    return new Promise((resolve) => shared.later(resolve));
+  }
+
   async #flush(): Promise<void> {
-    // Let the rest of this turn of the event loop add to the batch first.
-    await Promise.resolve();
+    await this.#endOfTurn();
     try {
-      while (this.#queue.length > 0) {
-        const batch = concatBytes(this.#queue, this.#pendingBytes);
+      while (this.#pendingBytes > 0) {
+        this.#closeTail();
+        const parts = this.#queue;
         this.#queue = [];
         this.#inFlightBytes = this.#pendingBytes;
         this.#pendingBytes = 0;
-        await writeAll(this.#sink, batch);
+        if (this.#inFlightBytes > MAX_COPIED_BYTES * parts.length) {
+          // Large views of the shared buffer: written as they are.
+          for (const part of parts) await this.#writeAll(part);
+        } else await this.#writeAll(concatBytes(parts, this.#inFlightBytes));
         this.#inFlightBytes = 0;
         this.#account();
+        if (this.queuedBytes <= this.#maxQueuedBytes / 2) this.#notBehind();
       }
     } catch (error) {
-      this.#closed = true;
+      this.#end();
       this.#inFlightBytes = 0;
       this.#dropPending();
       this.#onWriteError(error);
     } finally {
       this.#flushing = null;
     }
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    let written = 0;
+    while (written < bytes.length) {
+      this.#lastTaken = performance.now();
+      written += await this.#sink.write(bytes.subarray(written));
+    }
+    this.#lastTaken = performance.now();
   }
 }

@@ -8,11 +8,19 @@
 
 import { setNoDelay } from "../cli/network.ts";
 import { LineSplitter } from "../wire/line_splitter.ts";
-import { READ_SIZE } from "../wire/line_reader.ts";
 import type { Member } from "./member.ts";
 import { Outbox, type QueueLedger } from "./outbox.ts";
 import type { Room, RoomSeat } from "./room.ts";
+import { SharedBatch } from "./shared_batch.ts";
 import * as wire from "./wire.ts";
+
+/**
+ * Bytes the room asks for per read. Lines stay limited to the room's
+ * `maxLineBytes` (1024 by default); reading more per call only means
+ * fewer calls when a sender is busy (take-turns' 1024-byte reads are the
+ * lesson's, and stay in `line_reader.ts`).
+ */
+export const ROOM_READ_SIZE = 4096;
 
 /** Options for {@linkcode TcpMember}. */
 export interface TcpMemberOptions {
@@ -24,6 +32,12 @@ export interface TcpMemberOptions {
   maxQueuedBytes?: number;
   /** Where its queued bytes are counted with the room's others. */
   ledger?: QueueLedger;
+  /**
+   * The buffer it shares with the room's other members.
+   *
+   * @default {undefined (its own queue)}
+   */
+  shared?: SharedBatch;
   /**
    * How long it gets to take its last bytes when closed.
    *
@@ -54,6 +68,7 @@ export class TcpMember implements Member {
     this.#outbox = new Outbox(conn, {
       maxQueuedBytes: options.maxQueuedBytes,
       ledger: options.ledger,
+      shared: options.shared,
       onOverflow: options.onStalled,
       // The room must hear of it: the read loop ends quietly once closed.
       onWriteError: () => {
@@ -96,7 +111,7 @@ export class TcpMember implements Member {
   async readInto(seat: RoomSeat, room: Room): Promise<void> {
     const { maxLineBytes, maxUnterminatedBytes } = room.settings;
     const splitter = new LineSplitter({ maxLineBytes });
-    const buffer = new Uint8Array(READ_SIZE);
+    const buffer = new Uint8Array(ROOM_READ_SIZE);
     // Open until the room starts closing it (a refused passphrase still
     // reads, and ignores, lines until its delayed answer).
     const open = () => !seat.state.closing && !this.#closed;
@@ -106,8 +121,14 @@ export class TcpMember implements Member {
         if (count === null) break;
         // Checked after the read: reads already under way all finish in
         // one burst, so the check must come before their lines are relayed.
-        const pause = room.catchingUp();
-        if (pause) await pause;
+        let pause = room.catchingUp();
+        while (pause) {
+          // Awaited directly: the room wakes waiters one at a time, each
+          // after the one before has relayed its lines.
+          await pause;
+          // A member past its limit that still reads is waited for.
+          pause = room.ledger.behind > 0 ? room.catchingUp() : undefined;
+        }
         seat.heard();
         for (const frame of splitter.push(buffer.subarray(0, count))) {
           if (!open()) break;
@@ -161,12 +182,25 @@ export async function serveTcp(
   }
 }
 
+/** Each room's shared buffer, made when its first TCP member comes. */
+const sharedBatches = new WeakMap<Room, SharedBatch>();
+
+function sharedBatchOf(room: Room): SharedBatch {
+  let shared = sharedBatches.get(room);
+  if (shared === undefined) {
+    shared = new SharedBatch();
+    sharedBatches.set(room, shared);
+  }
+  return shared;
+}
+
 function admit(room: Room, conn: Deno.Conn): void {
   const { maxQueuedBytes, closeGraceMs } = room.settings;
   const member: TcpMember = new TcpMember(conn, {
     maxQueuedBytes,
     closeGraceMs,
     ledger: room.ledger,
+    shared: sharedBatchOf(room),
     onStalled: () => seat.drop(wire.reasons.stalled),
     onLost: () => seat.ended(wire.reasons.lost),
   });
