@@ -32,7 +32,7 @@ Options:
 
 Room limits (each reached one gives that client a one-line reason):
   --max-unterminated-bytes N  bytes without a line end before dropping (default 16384)
-  --max-queue-bytes N         bytes waiting for a slow reader before dropping it (default 262144)
+  --max-queue-bytes N         bytes waiting for a slow reader before the room waits for it, or drops it if it stopped reading (default 262144)
   --max-clients N             clients at once (default 100)
   --max-per-address N         clients from one address at once (default 10)
   --rate-limit LINES,PER_SEC  lines at once, then lines per second (default 40,5; "off" to disable)
