@@ -93,6 +93,7 @@ testNeeding(
         "*** Disconnected: you are banned from this room for 30 more minute(s)",
       ),
     );
+    await again.closeStdin();
     await again.stdout.done;
     assertEquals(again.stdout.lines, [
       "*** Disconnected: you are banned from this room for 30 more minute(s)",
