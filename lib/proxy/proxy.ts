@@ -71,6 +71,9 @@ export interface FaultProxyOptions {
   tap?: (event: TapEvent) => void;
 }
 
+/** How long a cut waits between its last bytes and the reset. */
+const CUT_GRACE_MS = 100;
+
 /** How long a closing connection's sides get to finish before they are destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -276,9 +279,13 @@ class Connection {
     if (end === "cut" && !faults.halfClose) {
       log(`cut after ${faults.cutAfter} bytes ${direction}: reset both sides`);
       other.stop();
-      this.#view("client")?.event("reset", "cut by the proxy");
-      this.#view("server")?.event("reset", "cut by the proxy");
-      resetBoth(source, destination);
+      // A reset throws away what the receiver has not read yet: give it a
+      // moment to read the bytes before the cut.
+      setTimeout(() => {
+        this.#view("client")?.event("reset", "cut by the proxy");
+        this.#view("server")?.event("reset", "cut by the proxy");
+        resetBoth(source, destination);
+      }, CUT_GRACE_MS);
       return;
     }
     if (this.#closing) {
