@@ -64,6 +64,8 @@ export class LineReader {
   #peerEndsLines = false;
   /** The bytes without `\n` began in, or came after, a read that filled the buffer. */
   #pendingFilledARead = false;
+  /** The stream ended with an error (a reset), not with the peer's end. */
+  #cutOff = false;
   /** Reads the source has finished, and reads taken into the splitter. */
   #readsDone = 0;
   #readsTaken = 0;
@@ -201,7 +203,11 @@ export class LineReader {
     this.#pendingRead ??= this.#source.read(this.#buffer).then((count) => {
       this.#readsDone++;
       return count;
-    }, endIfPeerGone);
+    }, (error) => {
+      const end = endIfPeerGone(error);
+      this.#cutOff = true;
+      return end;
+    });
     return this.#pendingRead;
   }
 
@@ -216,7 +222,10 @@ export class LineReader {
     if (count === null) {
       this.#ended = true;
       const last = this.#splitter.flush();
-      if (last) this.#frames.push(last);
+      // A peer that ends its lines and was cut off (a reset) mid-line sent
+      // no last line: only part of one, which would show broken.
+      const broken = this.#cutOff && this.#peerEndsLines;
+      if (last && !broken) this.#frames.push(last);
       return;
     }
     let chunk = this.#buffer.subarray(0, count);
