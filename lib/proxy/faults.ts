@@ -41,7 +41,7 @@ export type FaultPlan = Record<Direction, Faults>;
  * The pause between the pieces of a split, so that a reader waiting for
  * data gets each piece in a read of its own.
  */
-export const SPLIT_GAP_MS = 5;
+export const SPLIT_GAP_MS = 10;
 
 /** `up (client → server)`. */
 export function directionName(direction: Direction): string {

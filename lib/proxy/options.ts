@@ -50,7 +50,7 @@ purpose: to see why a chat needs framing.
 Faults (each for both directions, or for one: up:VALUE is client → server,
 down:VALUE is server → client; give a flag twice to set both differently):
   --split N             deliver in pieces of N bytes, each its own write
-                        (5 ms apart, so a waiting reader gets each alone)
+                        (10 ms apart, so a waiting reader gets each alone)
   --merge MS            hold bytes MS milliseconds from the first, then
                         deliver them all in one write
   --delay MS            deliver each piece MS milliseconds late

@@ -92,7 +92,7 @@ function randomBytes(random: Random, length: number): Uint8Array {
 /** Random faults that keep a case short (no cut: bytes must all arrive). */
 function randomFaults(random: Random): Faults {
   const faults: Faults = {};
-  if (random.chance(0.5)) faults.split = random.int(8, 64);
+  if (random.chance(0.5)) faults.split = random.int(12, 64);
   if (random.chance(0.4)) faults.merge = random.int(1, 30);
   if (random.chance(0.4)) faults.delay = random.int(0, 20);
   if (random.chance(0.4)) faults.jitter = random.int(1, 20);
@@ -131,8 +131,8 @@ Deno.test("proxy property: for random faults and seeds, each direction delivers 
       },
     });
     const { client, server } = await connectThrough(proxy, backend);
-    const up = randomBytes(random, random.int(1, 1500));
-    const down = randomBytes(random, random.int(1, 1500));
+    const up = randomBytes(random, random.int(1, 1000));
+    const down = randomBytes(random, random.int(1, 1000));
     const [, , gotUp, gotDown] = await withTimeout(
       Promise.all([
         writeInPieces(client, up, random),
