@@ -269,3 +269,21 @@ Deno.test("parseHost accepts IPv4, names, and IPv6 with or without brackets", ()
   assertEquals(parseClientOptions(["--host", "[::1]"]).host, "::1");
   assertEquals(parseServerOptions(["--host", "::1"]).host, "::1");
 });
+
+Deno.test("parse*Options read --wire and --wire=hex, and refuse another value", () => {
+  assertEquals(parseServerOptions([]).wire, undefined);
+  assertEquals(parseServerOptions(["--wire"]).wire, { hex: false });
+  assertEquals(parseServerOptions(["--wire=hex"]).wire, { hex: true });
+  assertEquals(parseServerOptions(["--wire", "hex"]).wire, { hex: true });
+  // A bare --wire before HOST PORT does not take the host as its value.
+  const client = parseClientOptions(["--wire", "10.0.0.7", "6000"]);
+  assertEquals([client.wire, client.host, client.port], [
+    { hex: false },
+    "10.0.0.7",
+    6000,
+  ]);
+  assertUsageError(
+    () => parseClientOptions(["--wire=loud"]),
+    'Invalid --wire "loud": use --wire, or --wire=hex for a hex column',
+  );
+});
