@@ -23,7 +23,7 @@ function both(faults: Faults): FaultPlan {
  */
 const COMBINATIONS: [string, FaultPlan][] = [
   ["split 1", both({ split: 1 })],
-  ["merge 60", both({ merge: 60 })],
+  ["merge 60, half-close", both({ merge: 60, halfClose: true })],
   ["delay 20, jitter 40", both({ delay: 20, jitter: 40 })],
   ["rate 2000", both({ rate: 2000 })],
   ["split 2, merge 40", both({ split: 2, merge: 40 })],
@@ -37,8 +37,15 @@ const COMBINATIONS: [string, FaultPlan][] = [
     down: { split: 4, jitter: 20, rate: 50000 },
   }],
   [
-    "split 3, merge 30, delay 10, jitter 20, rate 30000",
-    both({ split: 3, merge: 30, delay: 10, jitter: 20, rate: 30000 }),
+    "split 3, merge 30, delay 10, jitter 20, rate 30000, half-close",
+    both({
+      split: 3,
+      merge: 30,
+      delay: 10,
+      jitter: 20,
+      rate: 30000,
+      halfClose: true,
+    }),
   ],
 ];
 
