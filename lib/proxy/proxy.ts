@@ -128,8 +128,12 @@ export class FaultProxy implements AsyncDisposable {
 
   /** Stops listening and closes every connection. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    // Node's close waits for open connections: end them first.
+    const closed = new Promise<void>((resolve) =>
+      this.#server.close(() => resolve())
+    );
     for (const socket of this.#sockets) socket.destroy();
+    await closed;
     await Promise.all(this.#open);
   }
 
