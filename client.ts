@@ -21,6 +21,7 @@ async function main() {
   // clientSock.connect((host, port))
   const conn = await connectTo(options.host, options.port, {
     tls: options.tls,
+    wire: options.wire,
   });
   // Ctrl+C closes the connection (a room first says goodbye, briefly).
   let interrupt: () => unknown = () => conn.close();
@@ -55,7 +56,10 @@ async function main() {
     const stop = new AbortController();
     const chatting = chatInRoom(conn, {
       connect: () =>
-        connectTo(options.host, options.port, { tls: options.tls }),
+        connectTo(options.host, options.port, {
+          tls: options.tls,
+          wire: options.wire,
+        }),
       name: options.name,
       password: options.password,
       passwordHelp: PASSWORD_HELP,

@@ -15,7 +15,10 @@ async function main() {
   if (options.help) return console.log(SERVER_HELP);
 
   // serverSock.bind((host, port)) and serverSock.listen()
-  const listener = listenOn(options.host, options.port, { tls: options.tls });
+  const listener = listenOn(options.host, options.port, {
+    tls: options.tls,
+    wire: options.wire,
+  });
   const port = listener.addr.port;
   // Ctrl+C before anyone connects closes the listener; after, the connection.
   // Installed before "Listening on" is printed, so no Ctrl+C can come first.

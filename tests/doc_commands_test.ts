@@ -63,6 +63,9 @@ const TLS_TEACHER =
 const TLS_STUDENT =
   "CHATLAB_PASSWORD=sesame deno task client:tls --host 192.168.1.23 --name alice";
 
+/** The test that runs README's "Why a chat needs framing" as written. */
+const FRAMING = "tests/framing_lesson_test.ts";
+
 /** Server and client commands run as pairs: [server, client, mode]. */
 const PAIRS: [string, string, "turns" | "chat" | "room"][] = [
   [
@@ -85,6 +88,7 @@ const PAIRS: [string, string, "turns" | "chat" | "room"][] = [
 const SINGLES: [string, RegExp | null][] = [
   ["deno task server --port 6000", /^Listening on 127\.0\.0\.1:6000$/],
   ["deno task client --help", /^Usage: client\.ts /],
+  ["deno task proxy --help", /^Usage: deno task proxy /],
   ["hostname -I", /\b192\.168\.1\.23\b/],
   ["ip -4 addr", /inet 192\.168\.1\.23\/24/],
   // The Dockerfile's RUN: cache everything (chatlab has no dependencies).
@@ -92,6 +96,17 @@ const SINGLES: [string, RegExp | null][] = [
 ];
 
 const COMMANDS: Record<string, Check> = {
+  // README's "Why a chat needs framing" (the lesson through the proxy).
+  "python3 tests/peers/lesson_server.py 127.0.0.1 6000": { by: FRAMING },
+  "python3 tests/peers/lesson_client.py 127.0.0.1 5555": { by: FRAMING },
+  "deno task proxy --listen 5555 --to 127.0.0.1:6000 --split 3 --wire": {
+    by: FRAMING,
+  },
+  "deno task proxy --listen 5555 --to 127.0.0.1:6000 --merge 200 --wire": {
+    by: FRAMING,
+  },
+  "deno task server --port 6000 --wire": { by: FRAMING },
+  "deno task server --port 6000 --mode chat": { by: FRAMING },
   [TEACHER]: { run: "class" },
   [STUDENT]: { run: "class" },
   [NC]: { run: "class" },

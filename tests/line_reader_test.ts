@@ -47,6 +47,13 @@ class ScriptedSource implements ByteSource {
     }
   }
 
+  /** Resolves once the reader has asked for `count` reads. */
+  async untilReadsAsked(count: number): Promise<void> {
+    while (this.reads < count) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
   read(p: Uint8Array): Promise<number | null> {
     this.reads++;
     this.bufferSizes.push(p.length);
@@ -129,31 +136,53 @@ Deno.test("LineReader reports an oversize line and goes on", async () => {
 /** A wait no test lasts: a reader that used it would hit the hang guard. */
 const FOREVER_MS = 3_600_000;
 
-Deno.test("LineReader.readMessage takes a read without LF as one whole message, at once", async () => {
+Deno.test("LineReader.readMessage takes a read without LF as one whole message once this side answers", async () => {
   // The lesson's programs send `message.encode()`, no LF, and one recv(1024)
-  // is one message to them. Nothing more is queued: a reader that waited for
-  // more would hit the hang guard.
+  // is one message to them. A lesson program then waits for our message, so
+  // our answer ends its message: no wait.
   const source = new ScriptedSource("hello");
+  const reader = new LineReader(source);
+  const first = reader.readMessage({ unterminatedWaitMs: FOREVER_MS });
+  await withTimeout(source.untilReadsAsked(2), "the wait for more");
+  reader.messageSent();
+  assertEquals(await withTimeout(first, "the message"), line("hello"));
+  // Known now to send messages without LF: the next read is one, at once.
+  source.queue("again", null);
+  assertEquals(
+    await withTimeout(
+      reader.readMessage({ unterminatedWaitMs: FOREVER_MS }),
+      "again",
+    ),
+    line("again"),
+  );
+  assertEquals(await reader.readMessage(), null);
+});
+
+Deno.test("LineReader.readMessage joins a first message split by the network, which may be a line's start", async () => {
+  // chatlab's own line, cut in pieces by a network (or by the fault proxy):
+  // until the peer shows which kind it is, pieces are joined.
+  const source = new ScriptedSource("hel", "lo th", "ere\n");
   const reader = new LineReader(source);
   assertEquals(
     await withTimeout(
       reader.readMessage({ unterminatedWaitMs: FOREVER_MS }),
-      "the message",
+      "the line",
     ),
-    line("hello"),
+    line("hello there"),
   );
-  source.queue("again", null);
-  assertEquals(await reader.readMessage(), line("again"));
-  assertEquals(await reader.readMessage(), null);
 });
 
 Deno.test("LineReader.readMessage keeps two quick messages from the lesson apart, read by read", async () => {
   // The lesson's server with piped input: its second message comes a few
-  // milliseconds after the first, each in its own read.
-  const source = new ScriptedSource("s1 from lesson", "s2 héllo", null);
+  // milliseconds after it read ours, each in its own read.
+  const source = new ScriptedSource("s1 from lesson");
   const reader = new LineReader(source);
   const options = { unterminatedWaitMs: FOREVER_MS };
-  assertEquals(await reader.readMessage(options), line("s1 from lesson"));
+  const first = reader.readMessage(options);
+  await withTimeout(source.untilReadsAsked(2), "the wait for more");
+  reader.messageSent();
+  source.queue("s2 héllo", null);
+  assertEquals(await withTimeout(first, "s1"), line("s1 from lesson"));
   assertEquals(await reader.readMessage(options), line("s2 héllo"));
   assertEquals(await reader.readMessage(options), null);
 });
@@ -304,11 +333,14 @@ Deno.test("LineReader over TCP joins a character split across reads", async () =
   assertEquals(await withTimeout(frame, "the frame"), line("😀"));
 });
 
-Deno.test("LineReader over TCP takes an unterminated read as one message, without waiting", async () => {
+Deno.test("LineReader over TCP takes an unterminated read as one message when this side answers, without waiting", async () => {
   using pair = await socketPair();
-  const reader = new LineReader(pair.ours);
+  const source = new ObservedSource(pair.ours);
+  const reader = new LineReader(source);
   await send(pair.theirs, "no line end");
   const frame = reader.readMessage({ unterminatedWaitMs: FOREVER_MS });
+  await withTimeout(source.readsCompleted(1), "the read");
+  reader.messageSent();
   assertEquals(await withTimeout(frame, "the message"), line("no line end"));
   await send(pair.theirs, "next\n");
   assertEquals(await withTimeout(reader.readMessage(), "next"), line("next"));
@@ -316,14 +348,15 @@ Deno.test("LineReader over TCP takes an unterminated read as one message, withou
 
 Deno.test("LineReader over TCP keeps apart two unterminated messages sent one after each read", async () => {
   // The lesson's server with piped input sends its next message right after
-  // reading ours: a few milliseconds, well inside the 250 ms wait. The second
-  // is sent only once the first has been read, so it is a read of its own.
+  // reading ours: a few milliseconds, well inside the 250 ms wait. Our
+  // message ends its first one, whatever comes after.
   using pair = await socketPair();
   const source = new ObservedSource(pair.ours);
   const reader = new LineReader(source);
   await send(pair.theirs, "s1 from lesson");
   const first = reader.readMessage();
   await withTimeout(source.readsCompleted(1), "the first read");
+  reader.messageSent();
   await send(pair.theirs, "s2 héllo");
   assertEquals(await withTimeout(first, "s1"), line("s1 from lesson"));
   assertEquals(
@@ -342,6 +375,7 @@ Deno.test("LineReader over TCP prefetch reads a message sent early apart from th
   reader.prefetch();
   await send(pair.theirs, "s1 from lesson");
   await withTimeout(source.readsCompleted(1), "the read ahead");
+  reader.messageSent(); // our answer, after which the lesson sends again
   await send(pair.theirs, "s2 héllo");
   assertEquals(
     await withTimeout(reader.readMessage(), "s1"),

@@ -288,3 +288,21 @@ Deno.test("parseServerOptions defaults the room limits to the README's table", (
     },
   );
 });
+
+Deno.test("parse*Options read --wire and --wire=hex, and refuse another value", () => {
+  assertEquals(parseServerOptions([]).wire, undefined);
+  assertEquals(parseServerOptions(["--wire"]).wire, { hex: false });
+  assertEquals(parseServerOptions(["--wire=hex"]).wire, { hex: true });
+  assertEquals(parseServerOptions(["--wire", "hex"]).wire, { hex: true });
+  // A bare --wire before HOST PORT does not take the host as its value.
+  const client = parseClientOptions(["--wire", "10.0.0.7", "6000"]);
+  assertEquals([client.wire, client.host, client.port], [
+    { hex: false },
+    "10.0.0.7",
+    6000,
+  ]);
+  assertUsageError(
+    () => parseClientOptions(["--wire=loud"]),
+    'Invalid --wire "loud": use --wire, or --wire=hex for a hex column',
+  );
+});

@@ -147,6 +147,8 @@ class Turns {
       console.error(`error: ${tooLongText(frame.bytes, this.#maxLineBytes)}`);
       return "too long";
     }
+    // What the other side sent before this is one message (see messageSent).
+    this.#peer.messageSent();
     try {
       await writeAll(this.#conn, encodeMessage(frame.text, this.#maxLineBytes));
     } catch (error) {

@@ -9,6 +9,14 @@ import { checkServerCertificate } from "./certificate.ts";
 import { describeNetworkError, formatAddress } from "./errors.ts";
 import { isGranted, requirePermission } from "./permissions.ts";
 import { within } from "../wire/within.ts";
+import { WatchedConn, WatchedListener } from "../wire/watched_conn.ts";
+import { wireColor, WireView } from "../wire/wire_view.ts";
+
+/** `--wire`: show every read and write on stderr, with a hex column or not. */
+export interface WireOption {
+  /** Add the hex column (`--wire=hex`). */
+  hex: boolean;
+}
 
 /** How long the client waits for a server that does not answer at all. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -22,6 +30,12 @@ export interface ConnectOptions {
    * @default {undefined (plain TCP)}
    */
   tls?: { caFile?: string };
+  /**
+   * Show every read and write on stderr (`--wire`).
+   *
+   * @default {undefined (not shown)}
+   */
+  wire?: WireOption;
 }
 
 /** Options for {@linkcode listenOn}. */
@@ -32,6 +46,13 @@ export interface ListenOptions {
    * @default {undefined (plain TCP)}
    */
   tls?: { certFile: string; keyFile: string };
+  /**
+   * Show every read and write of every accepted connection on stderr
+   * (`--wire`), each line starting with the client's address.
+   *
+   * @default {undefined (not shown)}
+   */
+  wire?: WireOption;
 }
 
 /** Connects to `host:port` with Nagle's delay turned off. */
@@ -51,7 +72,12 @@ export async function connectTo(
     const conn = await within(connecting, CONNECT_TIMEOUT_MS);
     if (conn === null) throw new Deno.errors.TimedOut("Connection timed out");
     setNoDelay(conn);
-    return conn;
+    return options.wire
+      ? new WatchedConn(
+        conn,
+        new WireView({ ...options.wire, color: wireColor() }),
+      )
+      : conn;
   } catch (error) {
     throw new Error(
       describeNetworkError(error, {
@@ -77,8 +103,9 @@ export function listenOn(
     key: readPem(options.tls.keyFile, "private key"),
   };
   if (tls) checkServerCertificate(tls.cert, options.tls!.certFile);
+  let listener: Deno.Listener<Deno.Conn, Deno.NetAddr>;
   try {
-    return tls
+    listener = tls
       ? Deno.listenTls({ hostname: host, port, ...tls })
       : Deno.listen({ hostname: host, port });
   } catch (error) {
@@ -87,6 +114,16 @@ export function listenOn(
       { cause: error },
     );
   }
+  const wire = options.wire;
+  if (!wire) return listener;
+  return new WatchedListener(listener, (conn) => {
+    const { hostname, port } = conn.remoteAddr as Deno.NetAddr;
+    return new WireView({
+      ...wire,
+      color: wireColor(),
+      prefix: `${formatAddress(hostname, port)} `,
+    });
+  });
 }
 
 /** Turns off Nagle's algorithm, which would hold small lines back ~40 ms. */

@@ -13,6 +13,7 @@ import type { RoomOptions } from "../room/room.ts";
 
 const D = ROOM_DEFAULTS;
 import { isGranted, requirePermission } from "./permissions.ts";
+import type { WireOption } from "./network.ts";
 
 /** The port both scripts use unless told otherwise. */
 export const DEFAULT_PORT = 5555;
@@ -45,6 +46,8 @@ export interface ServerOptions {
   password?: string;
   /** Also serve the chat page and a WebSocket on this port (`--web`). */
   web?: { port: number; origins: string[] };
+  /** Show every read and write on stderr (`--wire`, `--wire=hex`). */
+  wire?: WireOption;
   /** Keep the room's history in this SQLite file (`--db`). */
   db?: string;
   /** How much history the file keeps (`--keep`). */
@@ -69,6 +72,8 @@ export interface ClientOptions {
   tls?: { caFile?: string };
   /** The room's passphrase, sent before the name. */
   password?: string;
+  /** Show every read and write on stderr (`--wire`, `--wire=hex`). */
+  wire?: WireOption;
   /** Print the help text and exit. */
   help: boolean;
 }
@@ -95,6 +100,8 @@ Options:
   --room             same as --mode room
   --name NAME        your name in the room (default "${D.hostName}")
   --max-line-bytes N longest message in bytes (default ${D.maxLineBytes})
+  --wire             show every read and write on stderr ("the wire view");
+                     --wire=hex adds a hex column
   -h, --help         show this help
 
 Room limits (each reached one gives that client a one-line reason):
@@ -149,6 +156,8 @@ Options:
   --ca FILE          trust this certificate (PEM), e.g. a self-signed server's
   --password TEXT    the room's passphrase (visible in ps: prefer the
                      environment variable CHATLAB_PASSWORD)
+  --wire             show every read and write on stderr ("the wire view");
+                     --wire=hex adds a hex column
   -h, --help         show this help`;
 
 const COMMON = {
@@ -157,6 +166,7 @@ const COMMON = {
   mode: { type: "string", short: "m" },
   name: { type: "string" },
   "max-line-bytes": { type: "string" },
+  wire: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -281,6 +291,7 @@ export function parseServerOptions(args: string[]): ServerOptions {
       opPassword: mode === "room" ? opPassword : undefined,
     },
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    wire: parseWire(values.wire),
     db: values.db,
     keep: parseKeep(values.keep),
     web: values.web === undefined ? undefined : {
@@ -330,6 +341,7 @@ export function parseClientOptions(args: string[]): ClientOptions {
       ? { caFile: values.ca }
       : undefined,
     password: values.password ?? passwordFromEnvironment(),
+    wire: parseWire(values.wire),
     help: values.help ?? false,
   };
 }
@@ -465,6 +477,35 @@ function readPasswordFile(path: string): string {
   return password;
 }
 
+/** `--wire` (the text view) or `--wire=hex` (with a hex column). */
+function parseWire(text: string | undefined): WireOption | undefined {
+  if (text === undefined) return undefined;
+  if (text !== WIRE_TEXT && text !== "hex") {
+    throw new UsageError(
+      `Invalid --wire "${text}": use --wire, or --wire=hex for a hex column`,
+    );
+  }
+  return { hex: text === "hex" };
+}
+
+/**
+ * `--wire` takes no value, `--wire=hex` one: parseArgs has no optional
+ * values, so a bare `--wire` (or `--wire hex`) is given its value here.
+ */
+function attachWireValue(args: string[]): string[] {
+  const attached: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") return [...attached, ...args.slice(i)];
+    if (args[i] !== "--wire") attached.push(args[i]);
+    else if (args[i + 1] === "hex") attached.push(`--wire=${args[++i]}`);
+    else attached.push(`--wire=${WIRE_TEXT}`);
+  }
+  return attached;
+}
+
+/** The value a bare `--wire` gets. */
+const WIRE_TEXT = "text";
+
 function parseMode(text: string | undefined): Mode {
   if (text === undefined) return "turns";
   if (!(MODES as readonly string[]).includes(text)) {
@@ -525,7 +566,7 @@ type OptionSpecs = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 function parseStrictly<T extends OptionSpecs>(args: string[], options: T) {
   try {
     return parseArgs({
-      args: attachNegativeValues(args, options),
+      args: attachNegativeValues(attachWireValue(args), options),
       options,
       allowPositionals: true,
       strict: true,

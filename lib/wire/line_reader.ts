@@ -64,6 +64,17 @@ export class LineReader {
   #peerEndsLines = false;
   /** The bytes without `\n` began in, or came after, a read that filled the buffer. */
   #pendingFilledARead = false;
+  /** The stream ended with an error (a reset), not with the peer's end. */
+  #cutOff = false;
+  /** Reads the source has finished, and reads taken into the splitter. */
+  #readsDone = 0;
+  #readsTaken = 0;
+  /** How many reads had finished when this side last sent a message, or -1. */
+  #answerBoundary = -1;
+  /** Ends a wait for more of a message early: this side sent one. */
+  #wakeWait: (() => void) | null = null;
+  /** A message was taken without `\n`: the peer may be a lesson program. */
+  #peerSentBareMessage = false;
   /** A message was just taken without its `\n`: a `\n` next ends it. */
   #tookUnterminated = false;
 
@@ -93,16 +104,20 @@ export class LineReader {
    * without `\n` at the end of a read are a whole message, as one
    * `recv(1024)` is to the lesson's programs, unless more of it may follow:
    * the read filled the whole 1024-byte buffer (this message did, at any
-   * read), or the peer has ended a line with `\n` before (it sends lines,
-   * and this one is not finished). Then it is joined with what comes until a
-   * `\n`, or until the peer is quiet for
-   * {@linkcode UNTERMINATED_MESSAGE_WAIT_MS}. A `\n` that comes first after
-   * a message taken without one is that message's end, not an empty message.
+   * read), the peer has ended a line with `\n` before (it sends lines, and
+   * this one is not finished), or the peer has not yet shown which kind it
+   * is (its first message). Then it is joined with what comes until a `\n`,
+   * until this side sends a message ({@linkcode messageSent}), or until the
+   * peer is quiet for {@linkcode UNTERMINATED_MESSAGE_WAIT_MS}. A `\n` that
+   * comes first after a message taken without one is that message's end, not
+   * an empty message.
    */
   async readMessage(options: ReadMessageOptions = {}): Promise<Frame | null> {
     const waitMs = options.unterminatedWaitMs ?? UNTERMINATED_MESSAGE_WAIT_MS;
     while (this.#frames.length === 0) {
       if (this.#ended) return null;
+      this.#applyAnswer();
+      if (this.#frames.length > 0) break;
       if (this.#splitter.bytesWithoutLineEnd === 0) {
         await this.#readOnce(this.#read());
         continue;
@@ -110,26 +125,60 @@ export class LineReader {
       if (this.#moreMayFollow()) {
         const read = this.#read();
         // A read that fails counts as settled: #readOnce reports it.
-        const settled = read.then(() => true, () => true);
-        if (await within(settled, waitMs)) {
-          await this.#readOnce(read);
-          continue;
-        }
+        const settled = read.then(() => "read" as const, () => "read" as const);
+        const answered = new Promise<"answered">((resolve) => {
+          this.#wakeWait = () => resolve("answered");
+        });
+        const outcome = await within(Promise.race([settled, answered]), waitMs);
+        this.#wakeWait = null;
+        if (outcome === "read") await this.#readOnce(read);
+        if (outcome !== null) continue;
       }
       this.#takeUnterminated();
     }
     return this.#frames.shift()!;
   }
 
+  /**
+   * This side is about to send a message. A peer not known to end its lines
+   * may be a lesson program, which sends one message and then waits for
+   * ours: the bytes without `\n` that came before ours are all of its
+   * message, and what comes after is the next one (the lesson's programs
+   * both speak first, and answer within milliseconds).
+   */
+  messageSent(): void {
+    if (this.#peerEndsLines) return;
+    // Reads finished by now came before our message, even if not yet taken.
+    this.#answerBoundary = this.#readsDone;
+    this.#applyAnswer();
+    this.#wakeWait?.();
+  }
+
+  /** Once every read from before our message is taken, ends its message. */
+  #applyAnswer(): void {
+    if (this.#answerBoundary < 0 || this.#readsTaken < this.#answerBoundary) {
+      return;
+    }
+    this.#answerBoundary = -1;
+    if (
+      !this.#peerEndsLines && !this.#pendingFilledARead &&
+      this.#splitter.bytesWithoutLineEnd > 0
+    ) this.#takeUnterminated();
+  }
+
   /** Whether bytes without `\n` may be only the start of their message. */
   #moreMayFollow(): boolean {
-    return this.#pendingFilledARead || this.#peerEndsLines;
+    // A first message is joined too: a line split by the network must not
+    // pass for a lesson program's message without `\n`.
+    return this.#pendingFilledARead || this.#peerEndsLines ||
+      !this.#peerSentBareMessage;
   }
 
   /** Takes the bytes without `\n` as one whole message. */
   #takeUnterminated(): void {
     const frame = this.#splitter.flush();
     this.#pendingFilledARead = false;
+    this.#peerSentBareMessage = true;
     if (frame === null) return;
     this.#frames.push(frame);
     this.#tookUnterminated = true;
@@ -151,17 +200,32 @@ export class LineReader {
 
   /** One outstanding read at a time; a read that outlives a wait is reused. */
   #read(): Promise<number | null> {
-    this.#pendingRead ??= this.#source.read(this.#buffer).catch(endIfPeerGone);
+    this.#pendingRead ??= this.#source.read(this.#buffer).then((count) => {
+      this.#readsDone++;
+      return count;
+    }, (error) => {
+      const end = endIfPeerGone(error);
+      this.#cutOff = true;
+      return end;
+    });
     return this.#pendingRead;
   }
 
   async #readOnce(read: Promise<number | null>): Promise<void> {
     const count = await read;
     this.#pendingRead = null;
+    // A read from after our message: what was pending before it is whole.
+    if (this.#answerBoundary >= 0 && this.#readsTaken >= this.#answerBoundary) {
+      this.#applyAnswer();
+    }
+    this.#readsTaken++;
     if (count === null) {
       this.#ended = true;
       const last = this.#splitter.flush();
-      if (last) this.#frames.push(last);
+      // A peer that ends its lines and was cut off (a reset) mid-line sent
+      // no last line: only part of one, which would show broken.
+      const broken = this.#cutOff && this.#peerEndsLines;
+      if (last && !broken) this.#frames.push(last);
       return;
     }
     let chunk = this.#buffer.subarray(0, count);

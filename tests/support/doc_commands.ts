@@ -55,6 +55,7 @@ const MENTIONS = new Set([
   "docker-compose",
   "deno run",
   "deno task",
+  "deno task proxy",
   "docker",
   "docker build",
   "docker run",
