@@ -28,6 +28,8 @@ Options:
   --room             same as --mode room
   --name NAME        your name in the room (default "host")
   --max-line-bytes N longest message in bytes (default 1024)
+  --wire             show every read and write on stderr ("the wire view");
+                     --wire=hex adds a hex column
   -h, --help         show this help
 
 Room limits (each reached one gives that client a one-line reason):
@@ -78,6 +80,8 @@ Options:
   --ca FILE          trust this certificate (PEM), e.g. a self-signed server's
   --password TEXT    the room's passphrase (visible in ps: prefer the
                      environment variable CHATLAB_PASSWORD)
+  --wire             show every read and write on stderr ("the wire view");
+                     --wire=hex adds a hex column
   -h, --help         show this help`;
 
 for (
