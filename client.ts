@@ -11,6 +11,7 @@ import {
   parseClientOptions,
   PASSWORD_VARIABLE,
 } from "./lib/cli/options.ts";
+import { RoomMembers } from "./lib/chat/room_members.ts";
 import { takeTurns } from "./lib/chat/take_turns.ts";
 
 async function main() {
@@ -39,6 +40,8 @@ async function main() {
       label: inRoom ? "" : "Received: ",
       greet: inRoom ? (welcome) => greetRoom(welcome, options) : undefined,
       maxLineBytes: options.maxLineBytes,
+      room: inRoom ? new RoomMembers({ myName: options.name }) : undefined,
+      timestamps: options.timestamps,
     });
     // The server's own "*** Disconnected: REASON" line said why.
     if (end === "disconnected") Deno.exit(1);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { TerminalKeyboard } from "./chat_console.ts";
 import { isPeerGone, LineReader } from "../wire/line_reader.ts";
 import { encodeMessage, tooLongText } from "../wire/message.ts";
 import { MAX_LINE_BYTES } from "../wire/line_splitter.ts";
@@ -35,7 +36,10 @@ export async function takeTurns(
   options: TakeTurnsOptions,
 ): Promise<TakeTurnsEnd> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
-  const keyboard = new LineReader(Deno.stdin, { maxLineBytes });
+  // In a terminal, lines are edited as in a shell; TerminalKeyboard shows PROMPT.
+  const keyboard = Deno.stdin.isTerminal()
+    ? new TerminalKeyboard({ prompt: PROMPT, maxLineBytes })
+    : new LineReader(Deno.stdin, { maxLineBytes });
   const peer = new LineReader(conn, { maxLineBytes, refuseTls: true });
   let myTurn = options.speakFirst;
   while (true) {
@@ -52,11 +56,10 @@ export async function takeTurns(
 /** Reads lines from the keyboard until one fits, and sends it. */
 async function sendOneMessage(
   conn: Deno.Conn,
-  keyboard: LineReader,
+  keyboard: Pick<LineReader, "readFrame">,
   maxLineBytes: number,
 ): Promise<"sent" | TakeTurnsEnd> {
   while (true) {
-    if (Deno.stdin.isTerminal()) await writeAll(Deno.stdout, PROMPT_BYTES);
     const frame = await keyboard.readFrame();
     if (frame === null) return "input ended";
     if (frame.kind === "oversize") {
@@ -89,5 +92,3 @@ async function receiveOneMessage(
   }
   return true;
 }
-
-const PROMPT_BYTES = new TextEncoder().encode(PROMPT);

@@ -76,6 +76,8 @@ export interface ClientOptions {
   tls?: { caFile?: string };
   /** The room's passphrase, sent before the name. */
   password?: string;
+  /** Put the local time in front of each incoming line (chat and room). */
+  timestamps: boolean;
   /** Print the help text and exit. */
   help: boolean;
 }
@@ -134,6 +136,7 @@ Options:
   --ca FILE          trust this certificate (PEM), e.g. a self-signed server's
   --password TEXT    the room's passphrase (visible in ps: prefer the
                      environment variable CHATLAB_PASSWORD)
+  --timestamps       show the local time before each incoming line (chat, room)
   -h, --help         show this help`;
 
 const COMMON = {
@@ -229,6 +232,7 @@ export function parseClientOptions(args: string[]): ClientOptions {
     tls: { type: "boolean" },
     ca: { type: "string" },
     password: { type: "string" },
+    timestamps: { type: "boolean" },
   });
   if (positionals.length > 2) {
     throw new UsageError(
@@ -260,6 +264,7 @@ export function parseClientOptions(args: string[]): ClientOptions {
       ? { caFile: values.ca }
       : undefined,
     password: values.password ?? passwordFromEnvironment(),
+    timestamps: values.timestamps ?? false,
     help: values.help ?? false,
   };
 }

@@ -6,6 +6,7 @@
  */
 
 import { ChatConsole } from "../chat/chat_console.ts";
+import { RoomMembers } from "../chat/room_members.ts";
 import { onInterrupt } from "../cli/interrupt.ts";
 import type { ServerOptions } from "../cli/options.ts";
 import { Room } from "./room.ts";
@@ -15,7 +16,10 @@ export async function hostRoom(
   listener: Deno.Listener,
   options: ServerOptions,
 ): Promise<void> {
-  const screen = new ChatConsole({ maxLineBytes: options.maxLineBytes });
+  const screen = new ChatConsole({
+    maxLineBytes: options.maxLineBytes,
+    room: new RoomMembers({ myName: options.name }),
+  });
   const { limits } = options;
   const room = new Room({
     hostName: options.name,
