@@ -341,6 +341,15 @@ function openEditor(
   });
   // Raw mode turns Ctrl+C into a key: do what the signal would have done.
   editor.on("SIGINT", () => interrupt());
+  // On a resize the terminal rewraps the lines already on screen, so the
+  // cursor's row is where the new width puts it. Readline redraws on resize
+  // from the row it drew at the old width; correct that first.
+  const rewrapped = () => {
+    (editor as unknown as { prevRows: number }).prevRows =
+      editor.getCursorPos().rows;
+  };
+  output.prependListener("resize", rewrapped);
+  editor.on("close", () => output.off("resize", rewrapped));
   return editor;
 }
 
