@@ -206,7 +206,7 @@ export class ChatConsole {
     const bytes = encoder.encode(text).length;
     if (bytes <= this.#maxLineBytes) return { kind: "line", text };
     setTimeout(() => {
-      if (this.#editor === editor) editor.write(text);
+      if (this.#editor === editor) insertText(editor, text);
     }, 0);
     return { kind: "oversize", bytes };
   }
@@ -344,10 +344,7 @@ function openEditor(
   // On a resize the terminal rewraps the lines already on screen, so the
   // cursor's row is where the new width puts it. Readline redraws on resize
   // from the row it drew at the old width; correct that first.
-  const rewrapped = () => {
-    (editor as unknown as { prevRows: number }).prevRows =
-      editor.getCursorPos().rows;
-  };
+  const rewrapped = () => trustCurrentWidth(editor);
   output.prependListener("resize", rewrapped);
   editor.on("close", () => output.off("resize", rewrapped));
   return editor;
@@ -362,11 +359,35 @@ type EditableLine = { line: string; cursor: number };
  * which it does knowing where its rows are.
  */
 function wipeEditor(editor: Interface): void {
+  // A resize may not have been reported yet: go by the width there is now.
+  trustCurrentWidth(editor);
   const prompt = editor.getPrompt();
   setEditor(editor, "", 0);
   editor.setPrompt("");
   editor.prompt(true);
   editor.setPrompt(prompt);
+}
+
+/**
+ * Tells readline which row of its line the cursor is on at the current
+ * width (readline remembers the row from its last redraw, which a resize
+ * makes wrong).
+ */
+function trustCurrentWidth(editor: Interface): void {
+  (editor as unknown as { prevRows: number }).prevRows =
+    editor.getCursorPos().rows;
+}
+
+/** Inserts `text` at the cursor and redraws the line, however many rows it grows. */
+function insertText(editor: Interface, text: string): void {
+  trustCurrentWidth(editor);
+  const { line, cursor } = editor;
+  setEditor(
+    editor,
+    line.slice(0, cursor) + text + line.slice(cursor),
+    cursor + text.length,
+  );
+  editor.prompt(true);
 }
 
 function setEditor(editor: Interface, line: string, cursor: number): void {

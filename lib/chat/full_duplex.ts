@@ -129,13 +129,15 @@ export async function chatFreely(
       failure ??= error instanceof Error ? error : new Error(String(error));
     }
   }
-  // What is printed next (why the chat ended) gets a clean line of its own.
-  screen.close();
-  await screen.flush();
-  if (failure) throw failure;
-  return disconnected
+  // Decided before the console closes, which ends the typing too.
+  const end: ChatEnd = disconnected
     ? "disconnected"
     : inputEnded
     ? "input ended"
     : "peer closed";
+  // What is printed next (why the chat ended) gets a clean line of its own.
+  screen.close();
+  await screen.flush();
+  if (failure) throw failure;
+  return end;
 }
