@@ -346,8 +346,10 @@ testNeeding(
     );
     const said = colours.find((row) => row.includes("hello alice"))!;
     // The name in a colour of its own; the line mentions alice: highlighted.
-    assertMatch(said, /<\x1b\[\d+mhost\x1b\[39m> /);
-    assertMatch(said, /\x1b\[[\d;]*7mhello alice and bob/);
+    // (ESC shown as "^[" to keep control characters out of the regexes.)
+    const visible = said.replaceAll("\x1b", "^[");
+    assertMatch(visible, /<\^\[\[\d+mhost\^\[\[39m> /);
+    assertMatch(visible, /\^\[\[[\d;]*7mhello alice and bob/);
     const noColours = await plain.waitForScreen(
       (rows) => rows.some((row) => row.includes("hello alice")),
       { escapes: true },
