@@ -176,6 +176,8 @@ export class ChatConsole {
       wake();
     });
     editor.on("close", () => {
+      // Ctrl+D closes readline itself; there is nothing left to wipe.
+      if (this.#editor === editor) this.#editor = null;
       frames.push(null);
       wake();
     });

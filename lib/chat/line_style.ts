@@ -14,7 +14,7 @@ type Style = Parameters<typeof styleText>[0];
  * The colours names are drawn in: readable on dark and light backgrounds
  * (no white, black or grey, which are kept for notices).
  */
-const NAME_COLOURS: readonly Style[] = [
+const NAME_COLOURS = [
   "cyan",
   "green",
   "magenta",
@@ -25,7 +25,10 @@ const NAME_COLOURS: readonly Style[] = [
   "greenBright",
   "magentaBright",
   "blueBright",
-];
+] as const;
+
+/** One of the colours names are drawn in. */
+export type NameColour = typeof NAME_COLOURS[number];
 
 const SAID = /^<([^> ]+)> (.*)$/s;
 const ACTION = /^\* ([^ ]+) (.*)$/s;
@@ -42,7 +45,7 @@ function paint(style: Style, text: string): string {
 }
 
 /** The colour a name is always drawn in (the same name, any case, same colour). */
-export function nameColour(name: string): Style {
+export function nameColour(name: string): NameColour {
   // FNV-1a: a small, stable spread over the palette.
   let hash = 0x811c9dc5;
   for (const char of name.toLowerCase()) {
