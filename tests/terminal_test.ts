@@ -93,7 +93,7 @@ testNeeding(
 
 testNeeding(
   TMUX,
-  "terminal client edits a line as a shell does: arrows, Home/End, Ctrl+A/E/W/U/K, Delete",
+  "terminal client edits a line as a shell does: arrows, Home/End, Ctrl+A/E/W/U/K, Delete, word moves, Ctrl+L",
   async () => {
     await using room = await startRoomServer().then((r) => r.server);
     const port = Number(
@@ -139,6 +139,21 @@ testNeeding(
     await pane.type("!");
     await pane.press("Enter");
     await room.stdout.waitFor("<alice> alpha beta gamma!");
+    // So do Ctrl+Left / Ctrl+Right.
+    await pane.type("one three");
+    await pane.press("C-Left");
+    await pane.type("two ");
+    // Ctrl+Right goes to the start of the next word, as in Node's readline.
+    await pane.press("C-Left", "C-Left", "C-Right", "Left");
+    await pane.type(",");
+    await pane.press("Enter");
+    await room.stdout.waitFor("<alice> one, two three");
+    // Ctrl+L clears the screen and draws the half-typed line at the top.
+    await pane.type("still here");
+    await pane.press("C-l");
+    await pane.waitForScreen((rows) =>
+      rows.length === 1 && rows[0] === "You: still here"
+    );
   },
 );
 
