@@ -45,10 +45,15 @@ async function aliceInRoom(
     "alice",
     ...options.extra ?? [],
   ], options);
-  await pane.waitForScreen((rows) =>
-    rows.some((row) => row.includes("*** Hello alice!")) &&
-    rows.at(-1) === "You:"
-  );
+  try {
+    await pane.waitForScreen((rows) =>
+      rows.some((row) => row.includes("*** Hello alice!")) &&
+      rows.at(-1) === "You:"
+    );
+  } catch (error) {
+    await pane[Symbol.asyncDispose]();
+    throw error;
+  }
   return pane;
 }
 
