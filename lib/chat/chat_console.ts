@@ -116,12 +116,13 @@ export class ChatConsole {
 
   /** Shows one incoming line (already made safe for the terminal). */
   show(line: string): void {
-    this.#room?.learn(line);
     const stamp = this.#timestamps ? `[${clockTime(this.#now())}] ` : "";
     if (!this.#terminal) {
       this.#sendPiped(encoder.encode(stamp + line + "\n"));
       return;
     }
+    // Names are for Tab and colours, which only a terminal has.
+    this.#room?.learn(line);
     this.#printAbovePrompt(this.#decorate(stamp, line));
   }
 
@@ -129,7 +130,6 @@ export class ChatConsole {
   showBytes(bytes: Uint8Array): void {
     if (!this.#terminal && !this.#timestamps) {
       this.#sendPiped(bytes);
-      for (const line of splitLines(bytes)) this.#room?.learn(line);
       return;
     }
     for (const line of splitLines(bytes)) this.show(line);
