@@ -314,7 +314,7 @@ testNeeding(
 
 testNeeding(
   TMUX,
-  "after a resize an incoming line still leaves the half-typed line intact",
+  "after resizes (narrower, then wider) an incoming line leaves the half-typed line intact",
   async () => {
     const { server, port } = await startRoomServer();
     await using _server = server;
@@ -337,6 +337,18 @@ testNeeding(
       screen.filter((row) => /^(You: )?[0-9]{5}/.test(row)).length,
       5,
       `the typed line once in:\n${screen.join("\n")}`,
+    );
+    // Wider again: 205 characters in 120 columns are two rows.
+    await pane.resize(120);
+    await server.writeLines("after growing");
+    const wide = await pane.waitForScreen((rows) =>
+      rows.at(-3) === "<host> after growing" &&
+      joinRows(rows.slice(-2)) === `You: ${LONG_LINE}`
+    );
+    assertEquals(
+      wide.filter((row) => /^(You: )?[0-9]{5}/.test(row)).length,
+      2,
+      `the typed line once in:\n${wide.join("\n")}`,
     );
     await pane.press("Enter");
     await server.stdout.waitFor(`<alice> ${LONG_LINE}`);
