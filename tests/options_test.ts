@@ -269,3 +269,9 @@ Deno.test("parseHost accepts IPv4, names, and IPv6 with or without brackets", ()
   assertEquals(parseClientOptions(["--host", "[::1]"]).host, "::1");
   assertEquals(parseServerOptions(["--host", "::1"]).host, "::1");
 });
+
+Deno.test("parse*Options read --timestamps, off by default", () => {
+  assertEquals(parseClientOptions([]).timestamps, false);
+  assertEquals(parseClientOptions(["--timestamps"]).timestamps, true);
+  assertEquals(parseServerOptions(["--room", "--timestamps"]).timestamps, true);
+});

@@ -414,6 +414,20 @@ testNeeding(
       screen.find((row) => row.endsWith("what time is it"))!,
       /^\[\d\d:\d\d\] <host> what time is it$/,
     );
+    // The host at the server can have them too.
+    await using host = await TmuxPane.start([
+      ...SERVER,
+      "--room",
+      "--port",
+      "0",
+      "--timestamps",
+    ]);
+    const hostScreen = await host.waitForBottom("You:");
+    const hostPort = Number(hostScreen[0].match(/:(\d+)$/)![1]);
+    await using _bob = await RawClient.join(hostPort, "bob");
+    await host.waitForScreen((rows) =>
+      rows.some((row) => /^\[\d\d:\d\d\] \*\*\* bob joined$/.test(row))
+    );
   },
 );
 

@@ -38,6 +38,8 @@ export interface ServerOptions {
   tls?: { certFile: string; keyFile: string };
   /** The room's passphrase, if it has one. */
   password?: string;
+  /** Put the local time in front of each incoming line (chat and room). */
+  timestamps: boolean;
   /** Print the help text and exit. */
   help: boolean;
 }
@@ -101,6 +103,7 @@ Options:
   --room             same as --mode room
   --name NAME        your name in the room (default "host")
   --max-line-bytes N longest message in bytes (default ${MAX_LINE_BYTES})
+  --timestamps       show the local time before each incoming line (chat, room)
   -h, --help         show this help
 
 Room limits (each reached one gives that client a one-line reason):
@@ -163,6 +166,7 @@ export function parseServerOptions(args: string[]): ServerOptions {
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
     password: { type: "string" },
+    timestamps: { type: "boolean" },
   });
   if (positionals.length > 0) {
     throw new UsageError(
@@ -221,6 +225,7 @@ export function parseServerOptions(args: string[]): ServerOptions {
     },
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     password: mode === "room" ? password : undefined,
+    timestamps: values.timestamps ?? false,
     help: values.help ?? false,
   };
 }

@@ -19,6 +19,7 @@ export async function hostRoom(
   const screen = new ChatConsole({
     maxLineBytes: options.maxLineBytes,
     room: new RoomMembers({ myName: options.name }),
+    timestamps: options.timestamps,
   });
   const { limits } = options;
   const room = new Room({
