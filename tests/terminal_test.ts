@@ -487,7 +487,7 @@ testNeeding(
 
 testNeeding(
   TMUX,
-  "take-turns mode keeps the plain You: prompt and edits lines",
+  "take-turns mode keeps the plain You: prompt, edits lines and offers a refused one again",
   async () => {
     const { server, port } = await startServer();
     await using _server = server;
@@ -509,5 +509,17 @@ testNeeding(
     await pane.type(" again");
     await pane.press("Enter");
     await server.stdout.waitFor("Received: hello again");
+    // A line over 1024 bytes is refused and offered again to be shortened.
+    await server.writeLines("and again");
+    await pane.waitForBottom("Received: and again", "You:");
+    await pane.type(`${"z".repeat(1030)}\r`);
+    await pane.waitForScreen((rows) =>
+      rows.some((row) =>
+        row ===
+          "error: Message is 1030 bytes; the limit is 1024 bytes, so it was not sent"
+      ) && joinRows(rows.slice(-13)) === `You: ${"z".repeat(1030)}`
+    );
+    await pane.press(...Array(10).fill("BSpace"), "Enter");
+    await server.stdout.waitFor(`Received: ${"z".repeat(1020)}`);
   },
 );

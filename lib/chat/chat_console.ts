@@ -286,6 +286,8 @@ export class TerminalKeyboard {
   readonly #input: Readable;
   readonly #output: Writable;
   readonly #history: string[] = [];
+  /** A refused (oversize) line, put back in the editor at the next prompt. */
+  #refused = "";
 
   /** Makes a keyboard on this process's stdin and stdout, or on the given streams. */
   constructor(options: TerminalKeyboardOptions = {}) {
@@ -304,15 +306,15 @@ export class TerminalKeyboard {
     const { promise, resolve } = Promise.withResolvers<Frame | null>();
     editor.on("line", (text: string) => {
       const bytes = encoder.encode(text).length;
-      resolve(
-        bytes <= this.#maxLineBytes
-          ? { kind: "line", text }
-          : { kind: "oversize", bytes },
-      );
+      const fits = bytes <= this.#maxLineBytes;
+      // Too long: kept, to be shortened at the next prompt.
+      this.#refused = fits ? "" : text;
+      resolve(fits ? { kind: "line", text } : { kind: "oversize", bytes });
       editor.close();
     });
     editor.on("close", () => resolve(null));
     editor.prompt();
+    if (this.#refused) insertText(editor, this.#refused);
     return promise;
   }
 }

@@ -12,7 +12,7 @@ import { MAX_LINE_BYTES } from "../wire/line_splitter.ts";
 import { sanitize } from "../wire/sanitize.ts";
 import { writeAll } from "../wire/write_all.ts";
 
-/** The prompt shown before each message, only when stdin is a terminal. */
+/** The prompt shown before each message, only in a terminal. */
 export const PROMPT = "You: ";
 
 /** Why a take-turns chat ended. */
@@ -37,7 +37,7 @@ export async function takeTurns(
 ): Promise<TakeTurnsEnd> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   // In a terminal, lines are edited as in a shell; TerminalKeyboard shows PROMPT.
-  const keyboard = Deno.stdin.isTerminal()
+  const keyboard = Deno.stdin.isTerminal() && Deno.stdout.isTerminal()
     ? new TerminalKeyboard({ prompt: PROMPT, maxLineBytes })
     : new LineReader(Deno.stdin, { maxLineBytes });
   const peer = new LineReader(conn, { maxLineBytes, refuseTls: true });
