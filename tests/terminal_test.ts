@@ -521,5 +521,12 @@ testNeeding(
     );
     await pane.press(...Array(10).fill("BSpace"), "Enter");
     await server.stdout.waitFor(`Received: ${"z".repeat(1020)}`);
+    // A paste of two lines: the second is sent at this side's next turn.
+    await server.writeLines("paste now");
+    await pane.waitForBottom("Received: paste now", "You:");
+    await pane.paste("pasted one\npasted two\n");
+    await server.stdout.waitFor("Received: pasted one");
+    await server.writeLines("go on");
+    await server.stdout.waitFor("Received: pasted two");
   },
 );

@@ -288,6 +288,14 @@ export class TerminalKeyboard {
   readonly #history: string[] = [];
   /** A refused (oversize) line, put back in the editor at the next prompt. */
   #refused = "";
+  /**
+   * Keys that came after Enter in the same burst (the rest of a paste), kept
+   * for the next turn rather than lost with the editor.
+   */
+  readonly #pendingKeys: [string | undefined, unknown][] = [];
+  readonly #keepKey = (sequence: string | undefined, key: unknown) => {
+    this.#pendingKeys.push([sequence, key]);
+  };
 
   /** Makes a keyboard on this process's stdin and stdout, or on the given streams. */
   constructor(options: TerminalKeyboardOptions = {}) {
@@ -299,6 +307,7 @@ export class TerminalKeyboard {
 
   /** Shows the prompt and resolves with the line typed, or `null` at end of input. */
   readFrame(): Promise<Frame | null> {
+    this.#input.off("keypress", this.#keepKey);
     const editor = openEditor(this.#input, this.#output, {
       prompt: this.#prompt,
       history: this.#history,
@@ -310,11 +319,16 @@ export class TerminalKeyboard {
       // Too long: kept, to be shortened at the next prompt.
       this.#refused = fits ? "" : text;
       resolve(fits ? { kind: "line", text } : { kind: "oversize", bytes });
+      this.#input.on("keypress", this.#keepKey);
       editor.close();
     });
     editor.on("close", () => resolve(null));
     editor.prompt();
     if (this.#refused) insertText(editor, this.#refused);
+    // Replayed as keys into this editor; after its Enter, kept again.
+    for (const [sequence, key] of this.#pendingKeys.splice(0)) {
+      this.#input.emit("keypress", sequence, key);
+    }
     return promise;
   }
 }
