@@ -2,6 +2,7 @@
 // The lesson's chat client: connect to a server and take turns (or chat freely, or join a room).
 
 import { exitWithError, formatAddress, runMain } from "./lib/cli/errors.ts";
+import { ChatConsole } from "./lib/chat/chat_console.ts";
 import { chatFreely } from "./lib/chat/full_duplex.ts";
 import { chatInRoom } from "./lib/chat/room_client.ts";
 import { onInterrupt } from "./lib/cli/interrupt.ts";
@@ -11,6 +12,7 @@ import {
   parseClientOptions,
   PASSWORD_VARIABLE,
 } from "./lib/cli/options.ts";
+import { RoomMembers } from "./lib/chat/room_members.ts";
 import { takeTurns } from "./lib/chat/take_turns.ts";
 import { within } from "./lib/wire/within.ts";
 
@@ -54,6 +56,12 @@ async function main() {
     // A room (--name): the server names every sender, and a dropped
     // connection is made again, catching up on what was missed.
     const stop = new AbortController();
+    // In a terminal: a line editor, Tab completes names, names in colour.
+    const screen = new ChatConsole({
+      maxLineBytes: options.maxLineBytes,
+      room: new RoomMembers({ myName: options.name }),
+      timestamps: options.timestamps,
+    });
     const chatting = chatInRoom(conn, {
       connect: () =>
         connectTo(options.host, options.port, {
@@ -64,6 +72,7 @@ async function main() {
       password: options.password,
       passwordHelp: PASSWORD_HELP,
       maxLineBytes: options.maxLineBytes,
+      screen,
       signal: stop.signal,
     });
     interrupt = () => {
@@ -71,11 +80,15 @@ async function main() {
       return within(chatting, 500);
     };
     const end = await chatting;
+    screen.close();
     // The server's own "*** Disconnected: REASON" line said why.
     if (end === "disconnected") Deno.exit(1);
     return; // chatInRoom closed its connections itself
   } else {
-    const end = await chatFreely(conn, { maxLineBytes: options.maxLineBytes });
+    const end = await chatFreely(conn, {
+      maxLineBytes: options.maxLineBytes,
+      timestamps: options.timestamps,
+    });
     if (end === "peer closed") {
       console.log("The other side closed the connection.");
     }

@@ -41,7 +41,10 @@ async function main() {
   console.log(`Connected to ${formatAddress(hostname, theirPort)}.`);
 
   const end = options.mode === "chat"
-    ? await chatFreely(conn, { maxLineBytes: options.maxLineBytes })
+    ? await chatFreely(conn, {
+      maxLineBytes: options.maxLineBytes,
+      timestamps: options.timestamps,
+    })
     : await takeTurns(conn, {
       speakFirst: false,
       maxLineBytes: options.maxLineBytes,

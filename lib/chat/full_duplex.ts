@@ -6,6 +6,7 @@
  */
 
 import { ChatConsole } from "./chat_console.ts";
+import type { RoomMembers } from "./room_members.ts";
 import { MAX_LINE_BYTES } from "../wire/line_splitter.ts";
 import { LineReader } from "../wire/line_reader.ts";
 import { encodeMessage, tooLongText } from "../wire/message.ts";
@@ -43,6 +44,19 @@ export interface ChatFreelyOptions {
    * @default {1024}
    */
   maxLineBytes?: number;
+  /**
+   * In a room: who is in it, learnt from what arrives, for Tab completion
+   * and colours in a terminal.
+   *
+   * @default {undefined}
+   */
+  room?: RoomMembers;
+  /**
+   * Put the local time in front of each incoming line.
+   *
+   * @default {false}
+   */
+  timestamps?: boolean;
 }
 
 /** Chats over `conn` until the other side closes it. */
@@ -52,7 +66,11 @@ export async function chatFreely(
 ): Promise<ChatEnd> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const label = options.label ?? "Received: ";
-  const screen = new ChatConsole({ maxLineBytes });
+  const screen = new ChatConsole({
+    maxLineBytes,
+    room: options.room,
+    timestamps: options.timestamps,
+  });
   let inputEnded = false;
   let disconnected = false;
   let welcomed = false;
@@ -132,13 +150,17 @@ export async function chatFreely(
       failure ??= error instanceof Error ? error : new Error(String(error));
     }
   }
-  await screen.flush();
-  if (failure) throw failure;
-  return disconnected
+  // Decided before the console closes, which ends the typing too.
+  const end: ChatEnd = disconnected
     ? "disconnected"
     : inputEnded
     ? "input ended"
     : "peer closed";
+  // What is printed next (why the chat ended) gets a clean line of its own.
+  screen.close();
+  await screen.flush();
+  if (failure) throw failure;
+  return end;
 }
 
 /** Errors a write or half-close gives once the connection is gone. */

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { TerminalKeyboard } from "./chat_console.ts";
 import type { Frame } from "../wire/line_splitter.ts";
 import { isPeerGone, LineReader } from "../wire/line_reader.ts";
 import { encodeMessage, tooLongText } from "../wire/message.ts";
@@ -96,7 +97,9 @@ export async function takeTurns(
 class Turns {
   readonly #conn: Deno.Conn;
   readonly #maxLineBytes: number;
-  readonly #keyboard: LineReader;
+  readonly #keyboard: Pick<LineReader, "readFrame">;
+  /** In a terminal, lines are edited as in a shell, and the editor shows PROMPT. */
+  readonly #editing: boolean;
   readonly #peer: LineReader;
   #typing: Promise<Frame | null> | null = null;
   #hearing: Promise<Frame | null> | null = null;
@@ -105,7 +108,10 @@ class Turns {
   constructor(conn: Deno.Conn, maxLineBytes: number) {
     this.#conn = conn;
     this.#maxLineBytes = maxLineBytes;
-    this.#keyboard = new LineReader(Deno.stdin, { maxLineBytes });
+    this.#editing = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+    this.#keyboard = this.#editing
+      ? new TerminalKeyboard({ prompt: PROMPT, maxLineBytes })
+      : new LineReader(Deno.stdin, { maxLineBytes });
     this.#peer = new LineReader(conn, { maxLineBytes, refuseTls: true });
   }
 
@@ -114,7 +120,7 @@ class Turns {
     { from: "keyboard" | "peer"; frame: Frame | null }
   > {
     if (Deno.stdin.isTerminal() && !this.#promptShown) {
-      await writeAll(Deno.stdout, PROMPT_BYTES);
+      if (!this.#editing) await writeAll(Deno.stdout, PROMPT_BYTES);
       this.#promptShown = true;
     }
     const typing = this.#typing ??= this.#keyboard.readFrame();

@@ -6,6 +6,7 @@
  */
 
 import { ChatConsole } from "../chat/chat_console.ts";
+import { RoomMembers } from "../chat/room_members.ts";
 import { onInterrupt } from "./interrupt.ts";
 import type { ServerOptions } from "./options.ts";
 import { Room } from "../room/room.ts";
@@ -20,7 +21,11 @@ export async function hostRoom(
   listener: Deno.Listener,
   options: ServerOptions,
 ): Promise<void> {
-  const screen = new ChatConsole({ maxLineBytes: options.maxLineBytes });
+  const screen = new ChatConsole({
+    maxLineBytes: options.maxLineBytes,
+    room: new RoomMembers({ myName: options.name }),
+    timestamps: options.timestamps,
+  });
   // Storage first: a file that can't be used stops the server before anyone
   // joins (one line, exit 1).
   const storage: StoreHooks = options.db === undefined

@@ -4,6 +4,17 @@
  * @module
  */
 
+/** What Ctrl+C does now: exit, until {@linkcode onInterrupt} sets a cleanup. */
+let interruptHandler: () => void | Promise<void> = () => Deno.exit(130);
+
+/**
+ * Does what Ctrl+C does. A line editor in raw mode receives Ctrl+C as a key
+ * rather than as a signal, and calls this.
+ */
+export function interrupt(): void {
+  interruptHandler();
+}
+
 /** Runs `cleanup` on Ctrl+C (SIGINT) or SIGTERM, then exits with code 0. */
 export function onInterrupt(cleanup: () => void | Promise<void>): void {
   const handler = async () => {
@@ -15,6 +26,7 @@ export function onInterrupt(cleanup: () => void | Promise<void>): void {
       Deno.exit(0);
     }
   };
+  interruptHandler = handler;
   Deno.addSignalListener("SIGINT", handler);
   Deno.addSignalListener("SIGTERM", handler);
 }

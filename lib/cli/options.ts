@@ -48,6 +48,8 @@ export interface ServerOptions {
   web?: { port: number; origins: string[] };
   /** Show every read and write on stderr (`--wire`, `--wire=hex`). */
   wire?: WireOption;
+  /** Put the local time in front of each incoming line (chat and room). */
+  timestamps: boolean;
   /** Keep the room's history in this SQLite file (`--db`). */
   db?: string;
   /** How much history the file keeps (`--keep`). */
@@ -74,6 +76,8 @@ export interface ClientOptions {
   password?: string;
   /** Show every read and write on stderr (`--wire`, `--wire=hex`). */
   wire?: WireOption;
+  /** Put the local time in front of each incoming line (chat and room). */
+  timestamps: boolean;
   /** Print the help text and exit. */
   help: boolean;
 }
@@ -102,6 +106,7 @@ Options:
   --max-line-bytes N longest message in bytes (default ${D.maxLineBytes})
   --wire             show every read and write on stderr ("the wire view");
                      --wire=hex adds a hex column
+  --timestamps       show the local time before each incoming line (chat, room)
   -h, --help         show this help
 
 Room limits (each reached one gives that client a one-line reason):
@@ -158,6 +163,7 @@ Options:
                      environment variable CHATLAB_PASSWORD)
   --wire             show every read and write on stderr ("the wire view");
                      --wire=hex adds a hex column
+  --timestamps       show the local time before each incoming line (chat, room)
   -h, --help         show this help`;
 
 const COMMON = {
@@ -167,6 +173,7 @@ const COMMON = {
   name: { type: "string" },
   "max-line-bytes": { type: "string" },
   wire: { type: "string" },
+  timestamps: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -292,6 +299,7 @@ export function parseServerOptions(args: string[]): ServerOptions {
     },
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     wire: parseWire(values.wire),
+    timestamps: values.timestamps ?? false,
     db: values.db,
     keep: parseKeep(values.keep),
     web: values.web === undefined ? undefined : {
@@ -342,6 +350,7 @@ export function parseClientOptions(args: string[]): ClientOptions {
       : undefined,
     password: values.password ?? passwordFromEnvironment(),
     wire: parseWire(values.wire),
+    timestamps: values.timestamps ?? false,
     help: values.help ?? false,
   };
 }

@@ -35,6 +35,12 @@ export interface TmuxPaneOptions {
    * @default {the repository root}
    */
   cwd?: string;
+  /**
+   * Environment variables for the command; `null` removes one.
+   *
+   * @default {{}}
+   */
+  env?: Record<string, string | null>;
 }
 
 /** A shell command running in a terminal of its own. */
@@ -46,14 +52,19 @@ export class TmuxPane implements AsyncDisposable {
   }
 
   /**
-   * Runs `command` (a `sh -c` line) in a new terminal. When it ends, the
-   * pane shows `[exit N]` and stays open to be read.
+   * Runs `command` (a `sh -c` line, or words to quote) in a new terminal.
+   * When it ends, the pane shows `[exit N]` and stays open to be read.
    */
   static async start(
-    command: string,
+    command: string | string[],
     options: TmuxPaneOptions = {},
   ): Promise<TmuxPane> {
     const pane = new TmuxPane(`chatlab-test-${Deno.pid}-${++panes}`);
+    if (Array.isArray(command)) command = command.map(shellQuote).join(" ");
+    const env = Object.entries(options.env ?? {}).map(([name, value]) =>
+      value === null ? `-u ${name}` : `${name}=${shellQuote(value)}`
+    );
+    if (env.length > 0) command = `env ${env.join(" ")} ${command}`;
     await pane.#tmux(
       "new-session",
       "-d",
@@ -70,18 +81,30 @@ export class TmuxPane implements AsyncDisposable {
     return pane;
   }
 
-  /** The screen's lines, right-trimmed, without blank lines. */
-  async screen(): Promise<string[]> {
-    const text = await this.#tmux("capture-pane", "-p", "-t", "test");
+  /**
+   * The screen's lines, right-trimmed, without blank lines; with `escapes`,
+   * the colours too.
+   */
+  async screen(options: ScreenOptions = {}): Promise<string[]> {
+    const text = await this.#tmux(
+      "capture-pane",
+      "-p",
+      ...(options.escapes ? ["-e"] : []),
+      "-t",
+      "test",
+    );
     return text.split("\n").map((line) => line.trimEnd())
       .filter((line) => line !== "");
   }
 
   /** Waits until the screen satisfies `check`, and returns its lines. */
-  async waitForScreen(check: (lines: string[]) => boolean): Promise<string[]> {
+  async waitForScreen(
+    check: (lines: string[]) => boolean,
+    options: ScreenOptions = {},
+  ): Promise<string[]> {
     const deadline = Date.now() + WAIT_MS;
     while (true) {
-      const lines = await this.screen();
+      const lines = await this.screen(options);
       if (check(lines)) return lines;
       if (Date.now() > deadline) {
         throw new Error(
@@ -109,9 +132,27 @@ export class TmuxPane implements AsyncDisposable {
     await this.#tmux("send-keys", "-t", "test", "-l", text);
   }
 
-  /** Presses keys by tmux name: `Enter`, `C-d`, `C-c`. */
+  /** Presses keys by tmux name, one after another: `Enter`, `Left`, `C-w`. */
   async press(...keys: string[]): Promise<void> {
-    await this.#tmux("send-keys", "-t", "test", ...keys);
+    for (const key of keys) await this.#tmux("send-keys", "-t", "test", key);
+  }
+
+  /** Pastes `text` as a terminal paste does (each `\n` arrives as Enter). */
+  async paste(text: string): Promise<void> {
+    await this.#tmux("set-buffer", text);
+    await this.#tmux("paste-buffer", "-t", "test");
+  }
+
+  /** Makes the pane `width` columns wide. */
+  async resize(width: number): Promise<void> {
+    await this.#tmux("resize-window", "-t", "test", "-x", String(width));
+  }
+
+  /** Waits until the last lines of the screen are exactly `lines`. */
+  async waitForBottom(...lines: string[]): Promise<string[]> {
+    return await this.waitForScreen((screen) =>
+      screen.slice(-lines.length).join("\n") === lines.join("\n")
+    );
   }
 
   /** Stops the pane's tmux server and everything running in it. */
@@ -135,6 +176,21 @@ export class TmuxPane implements AsyncDisposable {
     }
     return new TextDecoder().decode(stdout);
   }
+}
+
+/** What {@linkcode TmuxPane.screen} reads. */
+export interface ScreenOptions {
+  /**
+   * Keep the escape sequences that set colours.
+   *
+   * @default {false}
+   */
+  escapes?: boolean;
+}
+
+/** The screen rows of a wrapped line joined back into one, for comparing. */
+export function joinRows(rows: readonly string[]): string {
+  return rows.join("");
 }
 
 /** Quotes `word` for `sh`. */
