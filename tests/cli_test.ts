@@ -30,6 +30,7 @@ Options:
   --max-line-bytes N longest message in bytes (default 1024)
   --wire             show every read and write on stderr ("the wire view");
                      --wire=hex adds a hex column
+  --timestamps       show the local time before each incoming line (chat, room)
   -h, --help         show this help
 
 Room limits (each reached one gives that client a one-line reason):
@@ -82,6 +83,7 @@ Options:
                      environment variable CHATLAB_PASSWORD)
   --wire             show every read and write on stderr ("the wire view");
                      --wire=hex adds a hex column
+  --timestamps       show the local time before each incoming line (chat, room)
   -h, --help         show this help`;
 
 for (

@@ -172,14 +172,20 @@ testNeeding(
     await pane.waitForScreen((lines) => lines.at(-1) === "You:");
     await pane.type("x".repeat(1200));
     await pane.press("Enter");
-    const screen = await pane.waitForScreen((lines) =>
-      lines.at(-1) === "You:" && lines.some((line) => line.startsWith("error:"))
-    );
+    // The refused line comes back in the editor, to be shortened.
+    const screen = await pane.waitForScreen((lines) => {
+      const error = lines.findIndex((line) => line.startsWith("error:"));
+      return error !== -1 && lines.at(error + 1)?.startsWith("You: xxx") ===
+          true &&
+        lines.at(-1) === "x".repeat(5);
+    });
     assertEquals(
       screen.filter((line) => line.startsWith("error:")),
       [inlineCode(shown)[0]],
     );
     // Still connected: the next message goes through.
+    await pane.press("C-u");
+    await pane.waitForScreen((lines) => lines.at(-1) === "You:");
     await pane.type("short one");
     await pane.press("Enter");
     await server.stdout.waitFor("Received: short one");

@@ -296,6 +296,8 @@ export class TerminalKeyboard {
   readonly #keepKey = (sequence: string | undefined, key: unknown) => {
     this.#pendingKeys.push([sequence, key]);
   };
+  /** The editor of the line being typed, if one is. */
+  #editor: Interface | null = null;
 
   /** Makes a keyboard on this process's stdin and stdout, or on the given streams. */
   constructor(options: TerminalKeyboardOptions = {}) {
@@ -322,7 +324,11 @@ export class TerminalKeyboard {
       this.#input.on("keypress", this.#keepKey);
       editor.close();
     });
-    editor.on("close", () => resolve(null));
+    editor.on("close", () => {
+      if (this.#editor === editor) this.#editor = null;
+      resolve(null);
+    });
+    this.#editor = editor;
     editor.prompt();
     if (this.#refused) insertText(editor, this.#refused);
     // Replayed as keys into this editor; after its Enter, kept again.
@@ -330,6 +336,18 @@ export class TerminalKeyboard {
       this.#input.emit("keypress", sequence, key);
     }
     return promise;
+  }
+
+  /**
+   * Stops editing: the prompt and any half-typed text are wiped, and a
+   * pending {@linkcode TerminalKeyboard.readFrame} resolves with `null`.
+   */
+  close(): void {
+    const editor = this.#editor;
+    if (!editor) return;
+    this.#editor = null;
+    wipeEditor(editor);
+    editor.close();
   }
 }
 

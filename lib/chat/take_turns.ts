@@ -9,7 +9,8 @@
  * @module
  */
 
-import { TerminalKeyboard } from "./chat_console.ts";
+import { ChatConsole, TerminalKeyboard } from "./chat_console.ts";
+import { RoomMembers } from "./room_members.ts";
 import type { Frame } from "../wire/line_splitter.ts";
 import { isPeerGone, LineReader } from "../wire/line_reader.ts";
 import { encodeMessage, tooLongText } from "../wire/message.ts";
@@ -59,14 +60,14 @@ export async function takeTurns(
       const got = await chat.typedOrHeard();
       if (got.from === "peer") {
         // The other side spoke or hung up out of turn.
-        chat.endPromptLine();
+        const roomWelcome = !sentAnything && options.onRoomWelcome &&
+          got.frame?.kind === "line" && got.frame.text.startsWith("*** ");
+        if (roomWelcome) chat.stopTyping();
+        else chat.endPromptLine();
         if (got.frame === null) return "peer closed";
-        if (
-          !sentAnything && options.onRoomWelcome &&
-          got.frame.kind === "line" && got.frame.text.startsWith("*** ")
-        ) {
+        if (roomWelcome && got.frame.kind === "line") {
           console.log(sanitize(got.frame.text));
-          options.onRoomWelcome();
+          options.onRoomWelcome?.();
           return await chat.asRoom();
         }
         chat.printReceived(got.frame);
@@ -97,7 +98,7 @@ export async function takeTurns(
 class Turns {
   readonly #conn: Deno.Conn;
   readonly #maxLineBytes: number;
-  readonly #keyboard: Pick<LineReader, "readFrame">;
+  readonly #keyboard: LineReader | TerminalKeyboard;
   /** In a terminal, lines are edited as in a shell, and the editor shows PROMPT. */
   readonly #editing: boolean;
   readonly #peer: LineReader;
@@ -175,6 +176,14 @@ class Turns {
     }
   }
 
+  /** Closes the line editor (wiping its prompt), if there is one. */
+  stopTyping(): void {
+    if (!(this.#keyboard instanceof TerminalKeyboard)) return;
+    this.#keyboard.close();
+    this.#typing = null;
+    this.#promptShown = false;
+  }
+
   /**
    * Ends the line the prompt (and any half-typed text) is on, so what comes
    * next, ours or the shell's, starts on a line of its own.
@@ -194,9 +203,20 @@ class Turns {
       maxLineBytes: MAX_EXPANSION * this.#maxLineBytes + 64,
     });
     let disconnected = false;
+    // In a terminal, the room's lines are printed above the line being typed.
+    let screen: ChatConsole | null = null;
+    if (this.#editing) {
+      screen = new ChatConsole({
+        maxLineBytes: this.#maxLineBytes,
+        room: new RoomMembers(),
+      });
+    }
     const typing = (async () => {
+      const typed = screen?.typedLines()[Symbol.asyncIterator]();
       while (true) {
-        const frame = await (this.#typing ?? this.#keyboard.readFrame());
+        const frame = typed
+          ? (await typed.next()).value ?? null
+          : await (this.#typing ?? this.#keyboard.readFrame());
         this.#typing = null;
         const sent = await this.send(frame);
         if (sent === "input ended") return await this.#conn.closeWrite();
@@ -211,8 +231,10 @@ class Turns {
     for (let frame; (frame = await roomLines.readFrame()) !== null;) {
       if (frame.kind === "oversize") continue;
       if (frame.text.startsWith("*** Disconnected:")) disconnected = true;
-      console.log(sanitize(frame.text));
+      if (screen) screen.show(sanitize(frame.text));
+      else console.log(sanitize(frame.text));
     }
+    screen?.close();
     return disconnected ? "disconnected" : "peer closed";
   }
 }
