@@ -68,6 +68,7 @@ export async function openRoom(
   };
 }
 
+/** Connects, trying again for `ms` (a server just started may not listen yet). */
 async function retryConnect(
   host: string,
   port: number,

@@ -112,6 +112,7 @@ export function explain(path: string, error: unknown): Error {
     : `Cannot use ${path}: ${text}`;
   return new StoreError(reason, { cause: error });
 }
+
 /** The message of `error`, whatever was thrown. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
