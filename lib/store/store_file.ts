@@ -72,6 +72,7 @@ export function inspectExisting(path: string): void {
     db?.close();
   }
 }
+
 /** Creates the tables (and marks the file as chatlab's) if they are missing. */
 export function createSchema(db: DatabaseSync): void {
   db.exec("BEGIN IMMEDIATE");
@@ -95,6 +96,7 @@ export function createSchema(db: DatabaseSync): void {
   `);
   db.exec("COMMIT");
 }
+
 /**
  * A one-line reason for an error from opening `path` (a missing Deno
  * permission stays itself: the CLI explains those).
