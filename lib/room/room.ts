@@ -45,7 +45,7 @@ import {
   type RoomSettings,
   withDefaults,
 } from "./room_options.ts";
-import type { QueueLedger } from "./outbox.ts";
+import type { QueueLedger } from "./queue_ledger.ts";
 import { catchingUp, roomLedger } from "./catch_up.ts";
 import { passwordMatches } from "./password.ts";
 import { FloodGuard } from "./flood_guard.ts";
