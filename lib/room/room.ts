@@ -14,12 +14,13 @@
  * - Other transports (a browser's WebSocket): implement `Member`, call
  *   `join`, feed the seat whole lines; nothing here changes.
  * - Message ids and storage: every message becomes a {@linkcode RoomMessage}
- *   with an increasing `id` in one place, `publish`; `onMessage` sees it
- *   before anyone else does (write it there, then it is relayed), and
- *   `history` is made of these records.
+ *   with an increasing `id` in one place, `RoomActions.publish`;
+ *   `onMessage` sees it before anyone else does (write it there, then it
+ *   is relayed), and `history` is made of these records.
  * - Moderation: commands are a table (`commands.ts`), given the room's
- *   actions (`room_actions.ts`); pass more in `commands`. Per-member flags go in {@linkcode MemberState}, and every
- *   chat line passes `#onLine`, the one place to mute or slow it.
+ *   actions (`room_actions.ts`); pass more in `commands`. Per-member flags
+ *   go in {@linkcode MemberState}, and every chat line passes
+ *   `RoomActions.line`, the one place to mute or slow it.
  *
  * This file is the room's API and its wiring; each concern lives in a file
  * of its own: who is here (`roster.ts`), the handshake (`handshake.ts`),
@@ -37,10 +38,10 @@
 import type { Frame } from "../wire/line_splitter.ts";
 import { nameProblem } from "../wire/names.ts";
 import type { Clock, TimerId } from "./clock.ts";
-import { runCommand } from "./commands.ts";
 import {
   type Member,
   type MemberState,
+  newHostState,
   newMemberState,
   overdue,
 } from "./member.ts";
@@ -56,7 +57,7 @@ import type { QueueLedger } from "./queue_ledger.ts";
 import { catchingUp, roomLedger } from "./catch_up.ts";
 import { FloodGuard } from "./flood_guard.ts";
 import { Admission } from "./admission.ts";
-import { audienceOf, Moderation } from "./moderation.ts";
+import { Moderation } from "./moderation.ts";
 import type { Sessions } from "./sessions.ts";
 import { SessionKeeper } from "./session_keeper.ts";
 import { Roster } from "./roster.ts";
@@ -115,19 +116,11 @@ export class Room {
       restore?.messages,
     );
     this.#history = history;
-    const host = newMemberState(
-      {
-        address: "",
-        queuedBytes: 0,
-        deliver: this.settings.showToHost,
-        close: () => Promise.resolve(),
-      },
+    const host = newHostState(
+      this.settings.hostName,
+      this.settings.showToHost,
       this.#clock.now(),
-      null,
     );
-    host.phase = "chatting";
-    host.moderator = true;
-    host.name = this.settings.hostName;
     this.#roster = new Roster(host);
     this.#admission = new Admission(
       this.settings.maxClients,
@@ -152,6 +145,7 @@ export class Room {
       clock: this.#clock,
       wrongPasswordDelayMs: this.settings.wrongPasswordDelayMs,
       opPassword,
+      commands: this.settings.commands,
       onMessage,
       onClear,
     });
@@ -210,7 +204,7 @@ export class Room {
 
   /** What the operator types: a message or a command, as a member's line. */
   hostSays(text: string): void {
-    this.#onLine(this.#roster.host, text);
+    this.#actions.line(this.#roster.host, text);
   }
 
   /** Tells everyone the server is stopping, then closes every member. */
@@ -257,7 +251,7 @@ export class Room {
           state,
           frame.text,
           frame.seq,
-          (text) => this.#takeLine(state, text),
+          (text) => this.#actions.takeLine(state, text),
           () => this.#history.lastId,
         );
     }
@@ -282,36 +276,6 @@ export class Room {
       history: this.history,
     });
     this.#roster.broadcast(wire.joinedLine(name), state);
-  }
-
-  #takeLine(state: MemberState, text: string): void {
-    switch (state.flood?.check(text, this.#clock.now()) ?? "pass") {
-      case "pass":
-        return this.#onLine(state, text);
-      case "warn":
-        return state.member.deliver(wire.errorLine(wire.errors.tooFast));
-      case "drop":
-        return this.#exits.drop(state, wire.reasons.flooding);
-    }
-  }
-
-  /** Every line of a named member (past its flood guard) passes here. */
-  #onLine(state: MemberState, text: string): void {
-    const refusal = this.moderation.talkRefusal(
-      state,
-      audienceOf(text, (name) => this.#roster.find(name)),
-      this.#clock.now(),
-    );
-    if (refusal) return state.member.deliver(wire.errorLine(refusal));
-    if (text.startsWith("/") && !text.startsWith("//")) {
-      runCommand(this.#actions, state, text, this.settings.commands);
-      return;
-    }
-    this.#actions.publish(
-      state,
-      "say",
-      text.startsWith("//") ? text.slice(1) : text,
-    );
   }
 
   /** Every sweep interval: drop members who never chose a name, or went silent. */

@@ -1,18 +1,20 @@
 /**
- * What slash commands may do to a room ({@linkcode CommandRoom}), kept out
- * of `Room` itself: commands get these actions, while the room's own API
- * stays what a transport or a script needs.
+ * What a named member's line does (past the flood guard and moderation: a
+ * message or a command), and what slash commands may do to a room
+ * ({@linkcode CommandRoom}). Kept out of `Room` itself: commands get these
+ * actions, while the room's own API stays what a transport or a script
+ * needs.
  *
  * @module
  */
 
 import type { Clock, TimerId } from "./clock.ts";
-import type { CommandRoom } from "./commands.ts";
+import { type CommandRoom, type CommandTable, runCommand } from "./commands.ts";
 import { sendToAll } from "./delivery.ts";
 import type { Exits } from "./exits.ts";
 import type { History } from "./history.ts";
 import type { MemberState } from "./member.ts";
-import type { Moderation } from "./moderation.ts";
+import { audienceOf, type Moderation } from "./moderation.ts";
 import { passwordMatches } from "./password.ts";
 import type { RoomMessage, RoomOptions } from "./room_options.ts";
 import type { Roster } from "./roster.ts";
@@ -35,6 +37,8 @@ export interface RoomParts {
   clock: Clock;
   /** How long a wrong passphrase waits for its answer. */
   wrongPasswordDelayMs: number;
+  /** The slash commands. */
+  commands: CommandTable;
   /** The moderator passphrase, if there is one. */
   opPassword: string | undefined;
   /** Sees every message before it is relayed. */
@@ -55,6 +59,34 @@ export class RoomActions implements CommandRoom {
   constructor(parts: RoomParts) {
     this.#parts = parts;
     this.moderation = parts.moderation;
+  }
+
+  /** A named member's line: through its flood guard, then on to {@linkcode line}. */
+  takeLine(state: MemberState, text: string): void {
+    switch (state.flood?.check(text, this.#parts.clock.now()) ?? "pass") {
+      case "pass":
+        return this.line(state, text);
+      case "warn":
+        return state.member.deliver(wire.errorLine(wire.errors.tooFast));
+      case "drop":
+        return this.#parts.exits.drop(state, wire.reasons.flooding);
+    }
+  }
+
+  /** Every line of a named member (past its flood guard) passes here: the one place to mute or slow it. */
+  line(state: MemberState, text: string): void {
+    const { moderation, roster, clock, commands } = this.#parts;
+    const refusal = moderation.talkRefusal(
+      state,
+      audienceOf(text, (name) => roster.find(name)),
+      clock.now(),
+    );
+    if (refusal) return state.member.deliver(wire.errorLine(refusal));
+    if (text.startsWith("/") && !text.startsWith("//")) {
+      runCommand(this, state, text, commands);
+      return;
+    }
+    this.publish(state, "say", text.startsWith("//") ? text.slice(1) : text);
   }
 
   /** Names in the room, the operator first. */
