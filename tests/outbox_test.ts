@@ -1,5 +1,6 @@
 import { assertEquals, assertOk } from "./support/assert.ts";
-import { Outbox, QueueLedger } from "../lib/room/outbox.ts";
+import { Outbox } from "../lib/room/outbox.ts";
+import { QueueLedger } from "../lib/room/queue_ledger.ts";
 import { SharedBatch } from "../lib/room/shared_batch.ts";
 import type { ByteSink } from "../lib/wire/write_all.ts";
 

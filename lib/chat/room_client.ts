@@ -19,59 +19,34 @@ import { MAX_EXPANSION, sanitize } from "../wire/sanitize.ts";
 import { within } from "../wire/within.ts";
 import { writeAll } from "../wire/write_all.ts";
 import type { Frame } from "../wire/line_splitter.ts";
+import { backoffDelay, sleep } from "./backoff.ts";
+import {
+  PasswordNeededError,
+  type RoomClientOptions,
+  type RoomEnd,
+  WELCOME_TIMEOUT_MS,
+} from "./room_client_options.ts";
+import {
+  closeQuietly,
+  ignoreConnectionGone,
+  isConnectionGone,
+} from "./connection_gone.ts";
+import {
+  ackedSeq,
+  disconnected,
+  passwordAccepted,
+  resumedMissed,
+  sessionEnded,
+  sessionToken,
+  untag,
+} from "./room_lines.ts";
 
-/** How a room chat ended. */
-export type RoomEnd = "input ended" | "disconnected" | "stopped";
-
-/** How long the client waits for a room's first line. */
-export const WELCOME_TIMEOUT_MS = 10_000;
-
-/** Options for {@linkcode chatInRoom}. */
-export interface RoomClientOptions {
-  /** Makes a new connection to the room (for each reconnect). */
-  connect: () => Promise<Deno.Conn>;
-  /** The name to join as. */
-  name: string;
-  /** The room's passphrase, if it has one. */
-  password?: string;
-  /**
-   * What to say when the room asks for a passphrase this client lacks.
-   *
-   * @default {"This room needs a password"}
-   */
-  passwordHelp?: string;
-  /** The longest line, in bytes. */
-  maxLineBytes: number;
-  /** Ends the chat at once (Ctrl+C). */
-  signal?: AbortSignal;
-  /**
-   * The first wait before reconnecting, doubled each try up to `maxDelayMs`.
-   *
-   * @default {250}
-   */
-  minDelayMs?: number;
-  /**
-   * The longest wait between two tries.
-   *
-   * @default {5000}
-   */
-  maxDelayMs?: number;
-  /**
-   * Where typing comes from and lines are shown.
-   *
-   * @default {a ChatConsole on the terminal}
-   */
-  screen?: Pick<ChatConsole, "show" | "typedLines" | "flush">;
-}
-
-/** Thrown when the room asks for a passphrase this client doesn't have. */
-export class PasswordNeededError extends Error {
-  /** Makes the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "PasswordNeededError";
-  }
-}
+export {
+  PasswordNeededError,
+  type RoomClientOptions,
+  type RoomEnd,
+  WELCOME_TIMEOUT_MS,
+} from "./room_client_options.ts";
 
 /** Chats in a room over `first` and its successors until it ends. */
 export async function chatInRoom(
@@ -127,7 +102,7 @@ class RoomClient {
         end = "stopped";
         break;
       }
-      await this.#sleep(this.#delay(attempt++));
+      await sleep(backoffDelay(attempt++, this.#options), signal);
       if (signal?.aborted) {
         end = "stopped";
         break;
@@ -160,7 +135,7 @@ class RoomClient {
       }
       if (!welcome || welcome.kind !== "line") return "lost";
       // Refused at the door (full, locked, banned): that is the answer.
-      if (welcome.text.startsWith("*** Disconnected:")) {
+      if (disconnected(welcome.text)) {
         this.#screen.show(sanitize(welcome.text));
         return "disconnected";
       }
@@ -217,27 +192,24 @@ class RoomClient {
       );
       return;
     }
-    let text = frame.text;
-    const tagged = text.match(/^\[(\d+)\] (.*)$/s);
-    if (tagged) {
-      this.#lastId = Math.max(this.#lastId, Number(tagged[1]));
-      text = tagged[2];
-    }
-    let match;
-    if ((match = text.match(/^\*\*\* Session (\S+)$/))) {
-      this.#token = match[1];
+    const [id, text] = untag(frame.text);
+    if (id !== null) this.#lastId = Math.max(this.#lastId, id);
+    const token = sessionToken(text);
+    if (token !== null) {
+      this.#token = token;
       this.#enterRoom();
       return;
     }
-    if ((match = text.match(/^\*\*\* Ack (\d+) (\d+|-)$/))) {
-      this.#unacked.delete(Number(match[1]));
+    const acked = ackedSeq(text);
+    if (acked !== null) {
+      this.#unacked.delete(acked);
       if (this.#inputEnded && this.#unacked.size === 0) {
         await this.#send(`${this.#nextSeq++} /quit`);
       }
       return;
     }
-    if ((match = text.match(/^\*\*\* Resumed \S+; (\d+) missed/))) {
-      const count = Number(match[1]);
+    const count = resumedMissed(text);
+    if (count !== null) {
       this.#screen.show(
         `*** Reconnected; ${count} missed message${
           count === 1 ? "" : "s"
@@ -246,16 +218,16 @@ class RoomClient {
       this.#enterRoom();
       return;
     }
-    if (text.startsWith("*** Error: That session has ended")) {
+    if (sessionEnded(text)) {
       // The room forgot us (a restart without --db): join afresh.
       this.#token = null;
       await this.#join(welcome);
       return;
     }
     // The greeting's questions were answered by the client itself.
-    if (/^\*\*\* Password accepted/.test(text)) return;
+    if (passwordAccepted(text)) return;
     this.#screen.show(sanitize(text));
-    if (text.startsWith("*** Disconnected:")) return "disconnected";
+    if (disconnected(text)) return "disconnected";
   }
 
   /** In the room: send again what was not acknowledged, then what waits. */
@@ -336,46 +308,4 @@ class RoomClient {
         .finally(() => closeQuietly(conn));
     } else closeQuietly(conn);
   }
-
-  /** The wait before try `attempt`: exponential, with full jitter. */
-  #delay(attempt: number): number {
-    const min = this.#options.minDelayMs ?? 250;
-    const max = this.#options.maxDelayMs ?? 5000;
-    const ceiling = Math.min(max, min * 2 ** attempt);
-    return ceiling / 2 + Math.random() * ceiling / 2;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#options.signal?.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
-  }
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch (error) {
-    if (!(error instanceof Deno.errors.BadResource)) throw error;
-  }
-}
-
-/** Lets a write fail quietly if the connection is gone; anything else is a bug. */
-function ignoreConnectionGone(error: unknown): void {
-  if (!isConnectionGone(error)) throw error;
-}
-
-/** Errors a read or write gives once the connection is gone. */
-function isConnectionGone(error: unknown): boolean {
-  return error instanceof Deno.errors.BadResource ||
-    error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.NotConnected ||
-    error instanceof Deno.errors.Interrupted ||
-    error instanceof Deno.errors.UnexpectedEof;
 }

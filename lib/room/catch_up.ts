@@ -7,7 +7,7 @@
  * @module
  */
 
-import { QueueLedger } from "./outbox.ts";
+import { QueueLedger } from "./queue_ledger.ts";
 
 /**
  * Reading pauses while the room's members are, on average, more than half

@@ -84,6 +84,28 @@ export function newMemberState(
   };
 }
 
+/** The operator's record: named, a moderator, chatting from the start; it sees the room through `show`. */
+export function newHostState(
+  name: string,
+  show: (bytes: Uint8Array) => void,
+  now: number,
+): MemberState {
+  const host = newMemberState(
+    {
+      address: "",
+      queuedBytes: 0,
+      deliver: show,
+      close: () => Promise.resolve(),
+    },
+    now,
+    null,
+  );
+  host.phase = "chatting";
+  host.moderator = true;
+  host.name = name;
+  return host;
+}
+
 /** Why `state` should be dropped at `now` (no name in time, or silent), or `null`. */
 export function overdue(
   state: MemberState,

@@ -38,6 +38,26 @@ export interface Ban {
 /** Who the room is addressed to, for `talkRefusal`: everyone, or one member. */
 export type Audience = "room" | MemberState;
 
+/**
+ * Who a line talks to, for moderation: the room, or the target of a `/msg`
+ * (found with `find`); `null` for a command that says nothing to anyone.
+ */
+export function audienceOf(
+  text: string,
+  find: (name: string) => MemberState | undefined,
+): Audience | null {
+  if (!text.startsWith("/") || text.startsWith("//")) return "room";
+  const [command, target] = text.split(" ");
+  switch (command.toLowerCase()) {
+    case "/me":
+      return "room";
+    case "/msg":
+      return find(target ?? "") ?? null;
+    default:
+      return null;
+  }
+}
+
 /** The room's moderation settings and the checks they imply. */
 export class Moderation {
   /** Shown to everyone who joins, after the welcome; `""` for none. */

@@ -21,7 +21,12 @@
 
 import { concatBytes } from "../wire/concat_bytes.ts";
 import type { ByteSink } from "../wire/write_all.ts";
+import { PendingRuns } from "./pending_runs.ts";
+import type { QueueLedger } from "./queue_ledger.ts";
 import type { SharedBatch } from "./shared_batch.ts";
+
+/** Kept here too: the ledger lived in this file, and importers may still look for it here. */
+export { QueueLedger } from "./queue_ledger.ts";
 
 /** The bytes that may wait for one slow receiver before it is dropped. */
 export const MAX_QUEUED_BYTES = 256 * 1024;
@@ -77,116 +82,6 @@ export interface OutboxOptions {
   shared?: SharedBatch;
 }
 
-/**
- * The bytes queued across many outboxes: a room watches the total so it can
- * stop reading new lines while its receivers catch up. Each outbox counts
- * for at most {@linkcode QueueLedger.perOutboxCap} bytes, so a few stalled
- * receivers with full queues weigh no more than a few busy ones.
- */
-export class QueueLedger {
-  /** The most one outbox adds to the total. */
-  readonly perOutboxCap: number;
-  #total = 0;
-  #behind = 0;
-  #outboxes = 0;
-  #waiters: { level: number; wake: () => void }[] = [];
-
-  /** Makes an empty ledger. */
-  constructor(perOutboxCap: number) {
-    this.perOutboxCap = perOutboxCap;
-  }
-
-  /** Bytes queued in all the outboxes that share this ledger. */
-  get total(): number {
-    return this.#total;
-  }
-
-  /** How many outboxes are over their limit and still taking bytes. */
-  get behind(): number {
-    return this.#behind;
-  }
-
-  /** An outbox now counts here (until {@linkcode left}). */
-  joined(): void {
-    this.#outboxes++;
-  }
-
-  /** An outbox that {@linkcode joined} was closed. */
-  left(): void {
-    this.#outboxes--;
-  }
-
-  /**
-   * Whether the outboxes other than one counting `own` bytes have, on
-   * average, little left to write: they are taking their bytes.
-   */
-  othersCaughtUp(own: number): boolean {
-    const others = Math.max(1, this.#outboxes - 1);
-    return this.#total - own <= others * this.perOutboxCap / 4;
-  }
-
-  /** One outbox passed its limit: waiters wait until it has caught up. */
-  fellBehind(): void {
-    this.#behind++;
-  }
-
-  /** An outbox that {@linkcode fellBehind} caught up (or was closed). */
-  caughtUp(): void {
-    this.#behind--;
-    this.#wakeNext();
-  }
-
-  /** Counts `bytes` more as queued. */
-  add(bytes: number): void {
-    this.#total += bytes;
-  }
-
-  /** Counts `bytes` as written or dropped, waking a waiter if there is room. */
-  release(bytes: number): void {
-    this.#total -= bytes;
-    this.#wakeNext();
-  }
-
-  /**
-   * Resolves once the total is at most `level` and no outbox is behind, or
-   * after `maxMs` at the latest. Waiters are woken one at a time, in order, each after the one
-   * before has had its turn: woken all at once, they would refill every
-   * queue in one go.
-   */
-  waitUntilAtMost(level: number, maxMs: number): Promise<void> {
-    if (this.#clear(level) && this.#waiters.length === 0) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((waiter) => waiter !== entry);
-        resolve();
-      }, maxMs);
-      const entry = {
-        level,
-        wake: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      this.#waiters.push(entry);
-    });
-  }
-
-  #wakeNext(): void {
-    const next = this.#waiters[0];
-    if (next === undefined || !this.#clear(next.level)) return;
-    this.#waiters.shift();
-    next.wake();
-    // Runs after the woken reader's turn, which may have queued more.
-    queueMicrotask(() => this.#wakeNext());
-  }
-
-  #clear(level: number): boolean {
-    return this.#total <= level && this.#behind === 0;
-  }
-}
-
 /** Queues bytes for one receiver and writes them in batches. */
 export class Outbox {
   readonly #sink: ByteSink;
@@ -196,17 +91,11 @@ export class Outbox {
   readonly #onWriteError: (error: unknown) => void;
   readonly #ledger: QueueLedger | undefined;
   readonly #shared: SharedBatch | undefined;
-  /** Whole runs of bytes waiting, oldest first (the tail run not included). */
-  #queue: Uint8Array[] = [];
-  /** The last run waiting in the shared buffer, still growing. */
-  #tailChunk: Uint8Array | null = null;
-  #tailStart = 0;
-  #tailEnd = 0;
-  /** The bytes the tail run is, when it is one delivery: queued as they are, no view made. */
-  #tailBytes: Uint8Array | null = null;
+  /** Bytes waiting for the next write. */
+  readonly #runs: PendingRuns;
   /** What this outbox adds to the ledger's total now. */
   #counted = 0;
-  /** Bytes in `#queue`, not yet handed to a write. */
+  /** Bytes in `#runs`, not yet handed to a write. */
   #pendingBytes = 0;
   /** Bytes of the write under way. */
   #inFlightBytes = 0;
@@ -228,6 +117,7 @@ export class Outbox {
     this.#ledger = options.ledger;
     this.#ledger?.joined();
     this.#shared = options.shared;
+    this.#runs = new PendingRuns(options.shared);
   }
 
   /** How many bytes wait to be written, the write under way included. */
@@ -247,8 +137,7 @@ export class Outbox {
       this.#overflow();
       return false;
     }
-    if (this.#shared) this.#queueShared(this.#shared, bytes);
-    else this.#queue.push(bytes);
+    this.#runs.push(bytes);
     this.#pendingBytes += bytes.length;
     this.#account();
     this.#flushing ??= this.#flush();
@@ -272,35 +161,6 @@ export class Outbox {
   /** Resolves once everything queued so far has been written. */
   async drained(): Promise<void> {
     while (this.#flushing) await this.#flushing;
-  }
-
-  #queueShared(shared: SharedBatch, bytes: Uint8Array): void {
-    if (!shared.place(bytes)) {
-      this.#closeTail();
-      this.#queue.push(bytes);
-      return;
-    }
-    const { chunk, start, end } = shared;
-    if (chunk === this.#tailChunk && start === this.#tailEnd) {
-      this.#tailEnd = end;
-      this.#tailBytes = null;
-      return;
-    }
-    this.#closeTail();
-    this.#tailChunk = chunk;
-    this.#tailStart = start;
-    this.#tailEnd = end;
-    this.#tailBytes = bytes;
-  }
-
-  #closeTail(): void {
-    if (this.#tailChunk === null) return;
-    this.#queue.push(
-      this.#tailBytes ??
-        this.#tailChunk.subarray(this.#tailStart, this.#tailEnd),
-    );
-    this.#tailChunk = null;
-    this.#tailBytes = null;
   }
 
   /**
@@ -363,9 +223,7 @@ export class Outbox {
   }
 
   #dropPending(): void {
-    this.#queue = [];
-    this.#tailChunk = null;
-    this.#tailBytes = null;
+    this.#runs.clear();
     this.#pendingBytes = 0;
     this.#account();
   }
@@ -391,9 +249,7 @@ export class Outbox {
     await this.#endOfTurn();
     try {
       while (this.#pendingBytes > 0) {
-        this.#closeTail();
-        const parts = this.#queue;
-        this.#queue = [];
+        const parts = this.#runs.take();
         this.#inFlightBytes = this.#pendingBytes;
         this.#pendingBytes = 0;
         if (this.#inFlightBytes > MAX_COPIED_BYTES * parts.length) {

@@ -9,7 +9,8 @@
 import { setNoDelay } from "../cli/network.ts";
 import { LineSplitter } from "../wire/line_splitter.ts";
 import type { Member } from "./member.ts";
-import { Outbox, type QueueLedger } from "./outbox.ts";
+import { Outbox } from "./outbox.ts";
+import type { QueueLedger } from "./queue_ledger.ts";
 import type { Room, RoomSeat } from "./room.ts";
 import { SharedBatch } from "./shared_batch.ts";
 import * as wire from "./wire.ts";

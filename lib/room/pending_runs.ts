@@ -1,0 +1,79 @@
+/**
+ * The runs of bytes waiting for one receiver's next write. In a room the
+ * bytes of a turn lie in one shared buffer ({@linkcode SharedBatch}), so
+ * deliveries that lie side by side there are joined into one view instead
+ * of being queued one by one; a run that is one delivery is queued as it
+ * is, without making a view.
+ *
+ * @module
+ */
+
+import type { SharedBatch } from "./shared_batch.ts";
+
+/** Runs of bytes waiting to be written, oldest first. */
+export class PendingRuns {
+  readonly #shared: SharedBatch | undefined;
+  /** Whole runs of bytes waiting, oldest first (the tail run not included). */
+  #queue: Uint8Array[] = [];
+  /** The last run waiting in the shared buffer, still growing. */
+  #tailChunk: Uint8Array | null = null;
+  #tailStart = 0;
+  #tailEnd = 0;
+  /** The bytes the tail run is, when it is one delivery: queued as they are, no view made. */
+  #tailBytes: Uint8Array | null = null;
+
+  /** Makes an empty queue; with `shared`, bytes are placed in that buffer. */
+  constructor(shared?: SharedBatch) {
+    this.#shared = shared;
+  }
+
+  /** Queues `bytes` after what waits. */
+  push(bytes: Uint8Array): void {
+    if (this.#shared) this.#queueShared(this.#shared, bytes);
+    else this.#queue.push(bytes);
+  }
+
+  /** Takes every run waiting, oldest first, leaving none. */
+  take(): Uint8Array[] {
+    this.#closeTail();
+    const parts = this.#queue;
+    this.#queue = [];
+    return parts;
+  }
+
+  /** Forgets every run waiting. */
+  clear(): void {
+    this.#queue = [];
+    this.#tailChunk = null;
+    this.#tailBytes = null;
+  }
+
+  #queueShared(shared: SharedBatch, bytes: Uint8Array): void {
+    if (!shared.place(bytes)) {
+      this.#closeTail();
+      this.#queue.push(bytes);
+      return;
+    }
+    const { chunk, start, end } = shared;
+    if (chunk === this.#tailChunk && start === this.#tailEnd) {
+      this.#tailEnd = end;
+      this.#tailBytes = null;
+      return;
+    }
+    this.#closeTail();
+    this.#tailChunk = chunk;
+    this.#tailStart = start;
+    this.#tailEnd = end;
+    this.#tailBytes = bytes;
+  }
+
+  #closeTail(): void {
+    if (this.#tailChunk === null) return;
+    this.#queue.push(
+      this.#tailBytes ??
+        this.#tailChunk.subarray(this.#tailStart, this.#tailEnd),
+    );
+    this.#tailChunk = null;
+    this.#tailBytes = null;
+  }
+}
