@@ -15,6 +15,7 @@ import {
 import { buildGenerator } from "./generator.ts";
 import { Spawned } from "./processes.ts";
 import type { BenchResults } from "./results.ts";
+import { runsOn } from "./scenarios.ts";
 
 const LOOPBACK = "127.0.0.1";
 const LINES = 50;
@@ -142,17 +143,101 @@ class FaultyRelay implements AsyncDisposable {
   }
 }
 
+/**
+ * The same relay over WebSocket, in the JSON frames of chatlab's page
+ * (PROTOCOL.md): a client's first `{"type":"line","text":NAME}` gets a
+ * `Hello` notice; each line the fault makes, `<from> text`, goes out as a
+ * `say` event from `from` (a line without that form, from nobody).
+ */
+class FaultyWsRelay implements AsyncDisposable {
+  readonly #server: Deno.HttpServer<Deno.NetAddr>;
+  readonly #sockets = new Set<WebSocket>();
+
+  constructor(fault: Fault) {
+    this.#server = Deno.serve(
+      { hostname: LOOPBACK, port: 0, onListen: () => {} },
+      (request) => {
+        const { socket, response } = Deno.upgradeWebSocket(request);
+        this.#serve(socket, fault);
+        return response;
+      },
+    );
+  }
+
+  get port(): number {
+    return this.#server.addr.port;
+  }
+
+  #serve(socket: WebSocket, fault: Fault): void {
+    let name: string | null = null;
+    let payloads = 0;
+    let held: string | null = null;
+    socket.onmessage = (event) => {
+      const { text } = JSON.parse(event.data);
+      if (name === null) {
+        name = text as string;
+        this.#sockets.add(socket);
+        return socket.send(JSON.stringify({
+          type: "event",
+          kind: "notice",
+          text: `Hello ${name}!`,
+        }));
+      }
+      if (!text.startsWith("#L")) {
+        return this.#relay(socket, `<${name}> ${text}\n`);
+      }
+      const out = fault(name, text, payloads++, held);
+      held = out === null ? text : null;
+      if (out === null) return;
+      this.#relay(socket, out.others);
+      if (out.sender) this.#send(socket, out.sender);
+    };
+    socket.onclose = () => this.#sockets.delete(socket);
+  }
+
+  #relay(from: WebSocket, text: string): void {
+    for (const socket of this.#sockets) {
+      if (socket !== from) this.#send(socket, text);
+    }
+  }
+
+  #send(socket: WebSocket, text: string): void {
+    for (const line of text.split("\n").filter((line) => line !== "")) {
+      const match = line.match(/^<([^>]*)> (.*)$/s);
+      if (socket.readyState !== WebSocket.OPEN) return;
+      socket.send(JSON.stringify({
+        type: "event",
+        kind: "say",
+        from: match ? match[1] : "",
+        text: match ? match[2] : line,
+      }));
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const socket of this.#sockets) socket.close();
+    await this.#server.shutdown();
+  }
+}
+
 let built: Promise<string> | undefined;
 
-/** Runs the generator against a relay with `fault`: 2 clients, 1 sending. */
-async function countFaults(fault: Fault): Promise<Record<string, unknown>> {
+/**
+ * Runs the generator against a relay with `fault`: 2 clients, 1 sending,
+ * over TCP or (`ws`) both over WebSocket.
+ */
+async function countFaults(
+  fault: Fault,
+  ws = false,
+): Promise<Record<string, unknown>> {
   const generator = await (built ??= buildGenerator());
-  await using relay = new FaultyRelay(fault);
+  await using relay = ws ? new FaultyWsRelay(fault) : new FaultyRelay(fault);
   await using run = new Spawned(generator, [
     "--target",
     "node",
     "--port",
     String(relay.port),
+    ...(ws ? ["--ws-port", String(relay.port), "--ws-clients", "2"] : []),
     "--clients",
     "2",
     "--senders",
@@ -294,16 +379,18 @@ const FAULTS: [string, Fault, Record<string, number | string>][] = [
 ];
 
 for (const [what, fault, changes] of FAULTS) {
-  testNeeding(
-    needGcc,
-    `load generator counts ${what} as ${
-      Object.keys(changes).filter((k) => k !== "stopped").join(", ") ||
-      "nothing wrong"
-    }`,
-    async () => {
-      assertEquals(await countFaults(fault), counts(changes));
-    },
-  );
+  for (const ws of [false, true]) {
+    testNeeding(
+      needGcc,
+      `load generator counts ${what}${ws ? " over WebSocket" : ""} as ${
+        Object.keys(changes).filter((k) => k !== "stopped").join(", ") ||
+        "nothing wrong"
+      }`,
+      async () => {
+        assertEquals(await countFaults(fault, ws), counts(changes));
+      },
+    );
+  }
 }
 
 testNeeding(
@@ -326,8 +413,67 @@ testNeeding(
     assertEquals(status.code, 0, runner.stderr.text);
     const results: BenchResults = JSON.parse(runner.stdout.lines.at(-1)!);
     assertEquals(results.targets, ["node"]);
+    assertAllWell(results);
+  },
+);
+
+testNeeding(
+  needGcc,
+  "bench --quick: chatlab over WebSocket and TCP in one room, and with --db, loses nothing",
+  async () => {
+    await using runner = new Spawned(Deno.execPath(), [
+      "run",
+      `--allow-net=${LOOPBACK}`,
+      "--allow-run",
+      "--allow-read",
+      "--allow-write=BENCHMARKS.md,bench/results",
+      "bench/run.ts",
+      "--quick",
+      "--targets",
+      // node-ws is skipped (and not listed) where npm cannot install `ws`.
+      "chatlab,chatlab-db,node-ws",
+      "--scenarios",
+      "ws-20:4,ws-light,flood-20:4",
+      "--json",
+    ]);
+    const status = await runner.finish(180_000);
+    assertEquals(status.code, 0, runner.stderr.text);
+    const results: BenchResults = JSON.parse(runner.stdout.lines.at(-1)!);
+    assertOk(results.targets.includes("chatlab"), "chatlab ran");
+    assertOk(results.targets.includes("chatlab-db"), "chatlab --db ran");
+    assertAllWell(results);
+    for (const id of ["ws-20:4", "ws-light"]) {
+      for (const [name, outcomes] of Object.entries(results.load[id] ?? {})) {
+        const outcome = outcomes[0];
+        assertOk(outcome.ok, `${id} ${name}: ${JSON.stringify(outcome)}`);
+        const r = outcome.result;
+        const tcp = r.byKind?.tcp.delivered ?? 0;
+        const ws = r.byKind?.ws.delivered ?? 0;
+        assertOk(ws > 0 && tcp > 0, `${id} ${name}: both kinds got lines`);
+        assertEquals(ws + tcp, r.delivered, `${id} ${name}: kinds add up`);
+        if (name === "chatlab") {
+          // The page numbers its lines; chatlab acknowledges each.
+          const scenario = results.scenarios.find((s) => s.id === id)!;
+          assertEquals(r.acks, scenario.lines * scenario.senders / 2);
+        }
+      }
+    }
+    const db = results.load["flood-20:4"]?.["chatlab-db"]?.[0];
+    assertOk(db?.ok, `flood-20:4 chatlab-db: ${JSON.stringify(db)}`);
+    assertOk((db.result.dbFileBytes ?? 0) > 0, "the SQLite file was weighed");
+    const left = [...Deno.readDirSync("bench/results")].filter((entry) =>
+      entry.name.includes(".sqlite")
+    );
+    assertEquals(left, [], "the SQLite files are removed after the run");
+  },
+);
+
+/** Every target ran every scenario it runs, once, and lost nothing. */
+function assertAllWell(results: BenchResults): void {
+  for (const name of results.targets) {
     for (const scenario of results.scenarios) {
-      const outcomes = results.load[scenario.id]?.node ?? [];
+      if (!runsOn(scenario, name)) continue;
+      const outcomes = results.load[scenario.id]?.[name] ?? [];
       assertEquals(outcomes.length, 1, `${scenario.id} ran once`);
       const outcome = outcomes[0];
       assertOk(outcome.ok, `${scenario.id}: ${JSON.stringify(outcome)}`);
@@ -354,8 +500,8 @@ testNeeding(
         assertEquals(typeof r.rssPerClientBytes, "number");
       }
     }
-  },
-);
+  }
+}
 
 const SAVED_RUN = "bench/results/latest.json";
 

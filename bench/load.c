@@ -25,6 +25,16 @@
  *   misattributed  a prefix that does not name the real sender
  *   lost           counted at the end, on its own, from each receiver's
  *                  record of which (sender, sequence) it got whole
+ *
+ * With --ws-port and --ws-clients, some of the clients speak WebSocket
+ * instead (RFC 6455, the protocol of chatlab's page, PROTOCOL.md): an HTTP
+ * upgrade to /ws with the page's own Origin (its accept key checked), masked
+ * client frames of one JSON object each (`{"type":"line","text":...,"seq":N}`,
+ * numbered from 1 as the page does), unmasked server frames. Each event frame
+ * (`{"type":"event","kind":"say","from":F,"text":T}`) is checked as the line
+ * `<F> T` would be, so every fault above counts the same; `ack` frames are
+ * counted, pings answered. Deliveries and latency are also kept apart by the
+ * receiver's kind (`byKind`).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +42,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -64,6 +75,13 @@
 #define HISTOGRAM_SIZE (LINEAR_BUCKETS + 22 * SUB_BUCKETS)
 #define TICK_US 25000
 #define MAX_ERRORS 5
+/* Receivers' kinds, for the figures kept apart (0 is everyone). */
+#define ALL 0
+#define TCP 1
+#define WS 2
+/* A WebSocket message longer than this is garbage (chatlab's member lists
+ * are the longest: about 40 bytes a member). */
+#define MAX_MESSAGE_BYTES (4 << 20)
 
 typedef struct {
   const char *name;
@@ -87,8 +105,16 @@ typedef struct {
   char prefix[24];
   int prefix_len;
   bool stalls, connected, ready, sync_seen, closed, polled;
+  bool ws;       /* speaks WebSocket */
+  bool upgraded; /* its upgrade was accepted: frames from here on */
+  char ws_key[32], ws_accept[32];
   char *tail;
   size_t tail_len, tail_cap;
+  /* A WebSocket message in fragments (FIN not yet seen). */
+  char *message;
+  size_t message_len, message_cap;
+  bool in_message;
+  uint64_t acks;
   uint8_t *seen;    /* one bit per (sender, seq) received whole */
   int32_t *max_seq; /* per sender, the highest seq so far (-1: none) */
   /* Sending. */
@@ -107,21 +133,24 @@ static int batch_lines = 10, stall_count, connect_concurrency = 100;
 static int quiet_ms = 3000, time_limit_ms = 60000, settle_ms = 1000;
 static bool stall_pause = true;
 static const char *server_pid;
+static int ws_port, ws_client_count;
 
 static Client *clients;
 static int epfd;
 static char *read_buffer;
 static uint64_t started_us;
 static bool measuring;
+static bool recording; /* each receiver's record of lines is allocated */
 static uint64_t last_delivery_us;
-static uint32_t histogram[HISTOGRAM_SIZE];
-static uint64_t max_latency_us;
+/* By receiver kind: ALL, TCP, WS. */
+static uint32_t histogram[3][HISTOGRAM_SIZE];
+static uint64_t max_latency_us[3], delivered_by[3], last_delivery_by[3];
 static int disconnected;
 static char errors[MAX_ERRORS][200];
 static int error_count;
 static struct {
   uint64_t delivered, duplicated, reordered, corrupted, split, merged,
-      misattributed, echoed, notices, reads;
+      misattributed, echoed, notices, reads, acks, pings;
 } counts;
 
 static void fail(const char *format, ...) {
@@ -177,7 +206,10 @@ static const char USAGE[] =
     "  --connect-concurrency C  joins in flight at once (default 100)\n"
     "  --quiet-ms MS            stop after this long without a delivery (default 3000)\n"
     "  --time-limit-ms MS       stop after this long in any case (default 60000)\n"
-    "  --settle-ms MS           idle runs: wait this long before reading RSS (default 1000)\n";
+    "  --settle-ms MS           idle runs: wait this long before reading RSS (default 1000)\n"
+    "  --ws-port PORT           the server's WebSocket (ws://127.0.0.1:PORT/ws)\n"
+    "  --ws-clients K           K of the clients, spread evenly (senders too),\n"
+    "                           speak WebSocket there (default 0)\n";
 
 static void parse_args(int argc, char **argv) {
   const char *target = "chatlab";
@@ -215,6 +247,9 @@ static void parse_args(int argc, char **argv) {
     else if (strcmp(name, "time-limit-ms") == 0)
       time_limit_ms = whole(name, value, 1);
     else if (strcmp(name, "settle-ms") == 0) settle_ms = whole(name, value, 0);
+    else if (strcmp(name, "ws-port") == 0) ws_port = whole(name, value, 1);
+    else if (strcmp(name, "ws-clients") == 0)
+      ws_client_count = whole(name, value, 0);
     else fail("Unknown option \"%s\"", flag);
   }
   if (!have_port) {
@@ -228,6 +263,10 @@ static void parse_args(int argc, char **argv) {
     fail("--senders plus --stall must not exceed --clients");
   if (line_count >= 100000000 || client_count >= 100000)
     fail("Too many lines or clients for the payload's fields");
+  if (ws_client_count > client_count)
+    fail("--ws-clients must not exceed --clients");
+  if (ws_client_count > 0 && ws_port == 0)
+    fail("--ws-clients needs --ws-port");
 }
 
 /* ---- /proc ---------------------------------------------------------- */
@@ -334,7 +373,8 @@ static void start_connect(Client *client) {
   if (fd < 0) fail("socket: %s (raise the open-file limit)", strerror(errno));
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
+  struct sockaddr_in address = {.sin_family = AF_INET,
+                                .sin_port = htons(client->ws ? ws_port : port)};
   inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
   client->fd = fd;
   if (connect(fd, (struct sockaddr *)&address, sizeof address) != 0 &&
@@ -378,6 +418,134 @@ static void queue_text(Client *client, const char *text, size_t length) {
   client->out_len += length;
 }
 
+/* ---- WebSocket: the upgrade's accept key (SHA-1, base64) and frames ---- */
+
+static uint32_t rotl(uint32_t x, int n) { return x << n | x >> (32 - n); }
+
+static void sha1(const uint8_t *data, size_t length, uint8_t out[20]) {
+  uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
+                   0xC3D2E1F0};
+  size_t padded = (length + 9 + 63) / 64 * 64;
+  uint8_t *m = calloc(padded, 1);
+  if (m == NULL) fail("out of memory");
+  memcpy(m, data, length);
+  m[length] = 0x80;
+  uint64_t bits = (uint64_t)length * 8;
+  for (int i = 0; i < 8; i++) m[padded - 1 - i] = bits >> (8 * i);
+  for (size_t block = 0; block < padded; block += 64) {
+    uint32_t w[80];
+    for (int i = 0; i < 16; i++)
+      w[i] = (uint32_t)m[block + 4 * i] << 24 | m[block + 4 * i + 1] << 16 |
+             m[block + 4 * i + 2] << 8 | m[block + 4 * i + 3];
+    for (int i = 16; i < 80; i++)
+      w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+    for (int i = 0; i < 80; i++) {
+      uint32_t f, k;
+      if (i < 20) f = (b & c) | (~b & d), k = 0x5A827999;
+      else if (i < 40) f = b ^ c ^ d, k = 0x6ED9EBA1;
+      else if (i < 60) f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
+      else f = b ^ c ^ d, k = 0xCA62C1D6;
+      uint32_t t = rotl(a, 5) + f + e + k + w[i];
+      e = d, d = c, c = rotl(b, 30), b = a, a = t;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
+  }
+  free(m);
+  for (int i = 0; i < 20; i++) out[i] = h[i / 4] >> (24 - 8 * (i % 4));
+}
+
+static void base64(const uint8_t *data, size_t length, char *out) {
+  static const char digits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t o = 0;
+  for (size_t i = 0; i < length; i += 3) {
+    uint32_t v = (uint32_t)data[i] << 16;
+    if (i + 1 < length) v |= data[i + 1] << 8;
+    if (i + 2 < length) v |= data[i + 2];
+    out[o++] = digits[v >> 18 & 63];
+    out[o++] = digits[v >> 12 & 63];
+    out[o++] = i + 1 < length ? digits[v >> 6 & 63] : '=';
+    out[o++] = i + 2 < length ? digits[v & 63] : '=';
+  }
+  out[o] = '\0';
+}
+
+static uint32_t mask_state = 0x9E3779B9;
+
+/* Queues one masked client frame (FIN set) holding `length` bytes. */
+static void queue_frame(Client *client, int opcode, const char *payload,
+                        size_t length) {
+  client->out = realloc(client->out, client->out_len + length + 14);
+  uint8_t *f = (uint8_t *)client->out + client->out_len;
+  size_t at = 0;
+  f[at++] = 0x80 | opcode;
+  if (length < 126) {
+    f[at++] = 0x80 | length;
+  } else if (length < 65536) {
+    f[at++] = 0x80 | 126;
+    f[at++] = length >> 8;
+    f[at++] = length & 0xff;
+  } else {
+    f[at++] = 0x80 | 127;
+    for (int i = 7; i >= 0; i--) f[at++] = (uint64_t)length >> (8 * i);
+  }
+  mask_state ^= mask_state << 13;
+  mask_state ^= mask_state >> 17;
+  mask_state ^= mask_state << 5;
+  uint8_t key[4];
+  memcpy(key, &mask_state, 4);
+  memcpy(f + at, key, 4);
+  at += 4;
+  for (size_t i = 0; i < length; i++) f[at + i] = payload[i] ^ key[i & 3];
+  client->out_len += at + length;
+}
+
+/* `{"type":"line","text":TEXT}` (TEXT: no character JSON must escape),
+ * with `"seq":SEQ` when `seq` > 0, as the page sends a line it numbers. */
+static void queue_ws_line(Client *client, const char *text, size_t length,
+                          uint64_t seq) {
+  char frame[PAYLOAD_BYTES + 96];
+  if (length > PAYLOAD_BYTES + 32) fail("a WebSocket line too long");
+  size_t n = 0;
+  memcpy(frame, "{\"type\":\"line\",\"text\":\"", 23);
+  n = 23;
+  memcpy(frame + n, text, length);
+  n += length;
+  if (seq > 0) n += snprintf(frame + n, sizeof frame - n, "\",\"seq\":%llu}",
+                             (unsigned long long)seq);
+  else frame[n++] = '"', frame[n++] = '}';
+  queue_frame(client, 0x1, frame, n);
+}
+
+/* One line (`text` without its `\n`), in the client's own framing. */
+static void queue_line(Client *client, const char *text, size_t length) {
+  if (client->ws) return queue_ws_line(client, text, length, 0);
+  queue_text(client, text, length);
+  queue_text(client, "\n", 1);
+}
+
+/* The upgrade request: the page's own origin, as a browser on it sends. */
+static void queue_upgrade(Client *client) {
+  uint8_t nonce[16];
+  for (int i = 0; i < 16; i++) nonce[i] = (uint8_t)(rand() >> 7);
+  base64(nonce, 16, client->ws_key);
+  char both[96];
+  int n = snprintf(both, sizeof both, "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+                   client->ws_key);
+  uint8_t digest[20];
+  sha1((const uint8_t *)both, n, digest);
+  base64(digest, 20, client->ws_accept);
+  char request[512];
+  int length = snprintf(
+      request, sizeof request,
+      "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+      "Sec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:%d\r\n\r\n",
+      ws_port, client->ws_key, ws_port);
+  queue_text(client, request, length);
+}
+
 /* ---- payloads ----------------------------------------------------------- */
 
 static int write_digits(char *at, int width, uint64_t value) {
@@ -393,6 +561,18 @@ static int write_digits(char *at, int width, uint64_t value) {
 
 /* Queues the next `count` lines of `sender`, stamped with the time now. */
 static void queue_payloads(Client *sender, int count) {
+  if (sender->ws) {
+    /* One frame a line, each line numbered from 1 as the page does. */
+    Client scratch = {.id = sender->id, .sent = sender->sent};
+    queue_payloads(&scratch, count);
+    for (int i = 0; i < count; i++) {
+      queue_ws_line(sender, scratch.out + i * (PAYLOAD_BYTES + 1),
+                    PAYLOAD_BYTES, sender->sent + 1);
+      sender->sent++;
+    }
+    free(scratch.out);
+    return;
+  }
   size_t length = (size_t)count * (PAYLOAD_BYTES + 1);
   sender->out = realloc(sender->out, sender->out_len + length);
   char *bytes = sender->out + sender->out_len;
@@ -547,8 +727,15 @@ static void on_line(Client *client, const char *line, size_t length,
       counts.delivered++;
       last_delivery_us = now;
       uint64_t latency = now > sent ? now - sent : 0;
-      histogram[bucket_of(latency)]++;
-      if (latency > max_latency_us) max_latency_us = latency;
+      unsigned bucket = bucket_of(latency);
+      int kinds[2] = {ALL, client->ws ? WS : TCP};
+      for (int k = 0; k < 2; k++) {
+        int kind = kinds[k];
+        histogram[kind][bucket]++;
+        if (latency > max_latency_us[kind]) max_latency_us[kind] = latency;
+        delivered_by[kind]++;
+        last_delivery_by[kind] = now;
+      }
       return;
     }
   }
@@ -565,6 +752,20 @@ static void on_line(Client *client, const char *line, size_t length,
   if (counted(client)) counts.split++;
 }
 
+/* Keeps `length` more bytes in the client's tail; false if it would pass
+ * `limit`. */
+static bool keep_raw(Client *client, const char *bytes, size_t length,
+                     size_t limit) {
+  if (client->tail_len + length > limit) return false;
+  if (client->tail_len + length > client->tail_cap) {
+    client->tail_cap = (client->tail_len + length) * 2;
+    client->tail = realloc(client->tail, client->tail_cap);
+  }
+  memcpy(client->tail + client->tail_len, bytes, length);
+  client->tail_len += length;
+  return true;
+}
+
 static void keep_tail(Client *client, const char *bytes, size_t length) {
   if (client->tail_len + length > MAX_TAIL_BYTES) {
     client->tail_len = 0;
@@ -579,9 +780,248 @@ static void keep_tail(Client *client, const char *bytes, size_t length) {
   client->tail_len += length;
 }
 
+/* Where a JSON string value starts: just after `"key":"`; NULL if none.
+ * (A `"` inside a value is escaped, so the pattern cannot match there.) */
+static const char *json_value(const char *json, size_t length,
+                              const char *key) {
+  char pattern[32];
+  int n = snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+  const char *at = memmem(json, length, pattern, n);
+  return at == NULL ? NULL : at + n;
+}
+
+/* Copies the JSON string value of `key` into `out` (up to `room` bytes),
+ * undoing simple escapes; its length, or -1 if it is missing or bad. */
+static long json_string(const char *json, size_t length, const char *key,
+                        char *out, size_t room) {
+  const char *at = json_value(json, length, key), *end = json + length;
+  if (at == NULL) return -1;
+  size_t n = 0;
+  while (at < end && *at != '"') {
+    char c = *at++;
+    if (c == '\\') {
+      if (at >= end) return -1;
+      c = *at++;
+      if (c == 'n') c = '\n';
+      else if (c == 't') c = '\t';
+      else if (c == 'u') {
+        if (end - at < 4) return -1;
+        c = '?'; /* not in any line the generator checks */
+        at += 4;
+      } else if (c != '"' && c != '\\' && c != '/') return -1;
+    }
+    if (n >= room) return -1;
+    out[n++] = c;
+  }
+  return at < end ? (long)n : -1;
+}
+
+static bool json_is(const char *json, size_t length, const char *key,
+                    const char *value) {
+  const char *at = json_value(json, length, key);
+  size_t n = strlen(value);
+  return at != NULL && (size_t)(json + length - at) > n &&
+         memcmp(at, value, n) == 0 && at[n] == '"';
+}
+
+/* One whole WebSocket message: a JSON object of PROTOCOL.md's. */
+static void on_message(Client *client, const char *json, size_t length,
+                       uint64_t now) {
+  static char line[8192], text[8192];
+  if (json_is(json, length, "type", "event")) {
+    long from_length = 0, text_length;
+    if (json_is(json, length, "kind", "say")) {
+      line[0] = '<';
+      from_length = json_string(json, length, "from", line + 1, 64);
+      text_length =
+          json_string(json, length, "text", text, sizeof text - 80);
+      if (from_length >= 0 && text_length >= 0) {
+        memcpy(line + 1 + from_length, "> ", 2);
+        memcpy(line + 3 + from_length, text, text_length);
+        return on_line(client, line, 3 + from_length + text_length, now);
+      }
+    } else if ((text_length = json_string(json, length, "text", text,
+                                          sizeof text - 16)) >= 0) {
+      /* Notices and errors, as the line protocol's `*** ` lines. */
+      bool error = json_is(json, length, "kind", "error");
+      int n = snprintf(line, sizeof line, "*** %s%.*s",
+                       error ? "Error: " : "", (int)text_length, text);
+      if (error && client->ready)
+        note("%s: %.*s", client->name, (int)(n < 120 ? n : 120), line);
+      return on_line(client, line, n, now);
+    }
+  } else if (json_is(json, length, "type", "ack")) {
+    counts.acks++;
+    client->acks++;
+    return;
+  } else if (json_is(json, length, "type", "state") ||
+             json_is(json, length, "type", "history")) {
+    return;
+  }
+  /* Neither an event nor anything else PROTOCOL.md lists: garbage. */
+  if (counted(client)) counts.split++;
+  note("%s: a frame that is no message: %.*s", client->name,
+       (int)(length < 80 ? length : 80), json);
+}
+
+/* The size of the frame at `f` (header included), or 0 if its header is
+ * not all there yet. */
+static size_t frame_size(const uint8_t *f, size_t length, size_t *header) {
+  if (length < 2) return 0;
+  size_t h = 2;
+  uint64_t payload = f[1] & 0x7f;
+  if (payload == 126) {
+    if (length < 4) return 0;
+    payload = (uint64_t)f[2] << 8 | f[3];
+    h = 4;
+  } else if (payload == 127) {
+    if (length < 10) return 0;
+    payload = 0;
+    for (int i = 0; i < 8; i++) payload = payload << 8 | f[2 + i];
+    h = 10;
+  }
+  if (f[1] & 0x80) h += 4;
+  *header = h;
+  if (payload > MAX_MESSAGE_BYTES) return SIZE_MAX;
+  return h + payload;
+}
+
+/* One whole frame. */
+static void on_frame(Client *client, const char *bytes, size_t size,
+                     size_t header, uint64_t now) {
+  const uint8_t *f = (const uint8_t *)bytes;
+  bool fin = f[0] & 0x80;
+  int opcode = f[0] & 0x0f;
+  const char *payload = bytes + header;
+  size_t length = size - header;
+  if (f[1] & 0x80) {
+    note("%s: a masked frame from the server", client->name);
+    if (counted(client)) counts.split++;
+    return;
+  }
+  switch (opcode) {
+  case 0x1:
+  case 0x2:
+  case 0x0:
+    if (opcode != 0 && client->in_message) {
+      note("%s: a new message inside a fragmented one", client->name);
+      client->message_len = 0;
+    }
+    if (opcode != 0 && fin) return on_message(client, payload, length, now);
+    if (client->message_len + length > MAX_MESSAGE_BYTES) {
+      note("%s: a message over %d bytes", client->name, MAX_MESSAGE_BYTES);
+      return close_client(client);
+    }
+    if (client->message_len + length > client->message_cap) {
+      client->message_cap = (client->message_len + length) * 2;
+      client->message = realloc(client->message, client->message_cap);
+    }
+    memcpy(client->message + client->message_len, payload, length);
+    client->message_len += length;
+    client->in_message = !fin;
+    if (fin) {
+      size_t whole = client->message_len;
+      client->message_len = 0;
+      on_message(client, client->message, whole, now);
+    }
+    return;
+  case 0x8: {
+    int code = length >= 2 ? (f[header] << 8 | f[header + 1]) : 0;
+    note("%s: closed by the server (%d %.*s)", client->name, code,
+         (int)(length > 2 ? (length - 2 < 100 ? length - 2 : 100) : 0),
+         payload + 2);
+    return close_client(client);
+  }
+  case 0x9:
+    counts.pings++;
+    queue_frame(client, 0xA, payload, length);
+    flush_out(client);
+    return;
+  case 0xA:
+    return;
+  default:
+    note("%s: a frame with opcode %d", client->name, opcode);
+  }
+}
+
+/* Bytes from a WebSocket client's socket: the upgrade's answer, then frames
+ * (a frame cut by the end of a read waits in the tail). */
+static void on_ws_bytes(Client *client, const char *bytes, size_t n,
+                        uint64_t now) {
+  if (!client->upgraded) {
+    if (!keep_raw(client, bytes, n, 65536)) {
+      note("%s: no end to the upgrade's answer", client->name);
+      return close_client(client);
+    }
+    char *end = memmem(client->tail, client->tail_len, "\r\n\r\n", 4);
+    if (end == NULL) return;
+    size_t head = end + 4 - client->tail;
+    char *answer = strndup(client->tail, head);
+    char expect[64];
+    snprintf(expect, sizeof expect, "\r\nSec-WebSocket-Accept: %s\r\n",
+             client->ws_accept);
+    bool switched = strncmp(answer, "HTTP/1.1 101 ", 13) == 0;
+    bool accepted = strcasestr(answer, expect) != NULL;
+    if (!switched || !accepted) {
+      size_t first = strcspn(answer, "\r");
+      note("%s: upgrade %s: %.*s", client->name,
+           switched ? "with a wrong accept key" : "refused",
+           (int)(first < 100 ? first : 100), answer);
+      free(answer);
+      return close_client(client);
+    }
+    free(answer);
+    client->upgraded = true;
+    size_t rest = client->tail_len - head;
+    char *after = rest > 0 ? malloc(rest) : NULL;
+    if (rest > 0) memcpy(after, client->tail + head, rest);
+    client->tail_len = 0;
+    queue_line(client, client->name, strlen(client->name));
+    flush_out(client);
+    if (rest > 0) on_ws_bytes(client, after, rest, now);
+    free(after);
+    return;
+  }
+  /* First complete the frame the last read cut. */
+  while (client->tail_len > 0 && n > 0 && !client->closed) {
+    size_t header = 0;
+    size_t size = frame_size((uint8_t *)client->tail, client->tail_len, &header);
+    size_t take = size == 0 ? 1 : size - client->tail_len;
+    if (size == SIZE_MAX) {
+      note("%s: a frame over %d bytes", client->name, MAX_MESSAGE_BYTES);
+      return close_client(client);
+    }
+    if (take > n) take = n;
+    keep_raw(client, bytes, take, SIZE_MAX);
+    bytes += take;
+    n -= take;
+    size = frame_size((uint8_t *)client->tail, client->tail_len, &header);
+    if (size != 0 && size == client->tail_len) {
+      client->tail_len = 0;
+      on_frame(client, client->tail, size, header, now);
+    }
+  }
+  while (n > 0 && !client->closed) {
+    size_t header = 0;
+    size_t size = frame_size((const uint8_t *)bytes, n, &header);
+    if (size == SIZE_MAX) {
+      note("%s: a frame over %d bytes", client->name, MAX_MESSAGE_BYTES);
+      return close_client(client);
+    }
+    if (size == 0 || size > n) {
+      keep_raw(client, bytes, n, SIZE_MAX);
+      return;
+    }
+    on_frame(client, bytes, size, header, now);
+    bytes += size;
+    n -= size;
+  }
+}
+
 static void on_bytes(Client *client, const char *bytes, size_t n) {
   uint64_t now = now_us();
   if (measuring) counts.reads++;
+  if (client->ws) return on_ws_bytes(client, bytes, n, now);
   const char *start = bytes, *end = bytes + n;
   if (client->tail_len > 0) {
     const char *lf = memchr(start, '\n', n);
@@ -614,7 +1054,9 @@ static void on_event(Client *client, uint32_t events) {
       return;
     }
     client->connected = true;
-    if (adapter->sends_name) {
+    if (client->ws) {
+      queue_upgrade(client);
+    } else if (adapter->sends_name) {
       char text[32];
       int length = snprintf(text, sizeof text, "%s\n", client->name);
       queue_text(client, text, length);
@@ -688,7 +1130,7 @@ static double barrier(void) {
       note("not every client heard the sync line before the time limit");
       break;
     }
-    queue_text(&clients[0], "#SYNC\n", 6);
+    queue_line(&clients[0], "#SYNC", 5);
     flush_out(&clients[0]);
     uint64_t until = now_us() + 250000;
     while (!everyone_heard_sync() && now_us() < until) poll_once(5);
@@ -772,16 +1214,16 @@ static uint64_t lost(void) {
   return missing;
 }
 
-static double percentile_ms(double fraction) {
+static double percentile_ms(int kind, double fraction) {
   uint64_t total = 0;
-  for (int b = 0; b < HISTOGRAM_SIZE; b++) total += histogram[b];
+  for (int b = 0; b < HISTOGRAM_SIZE; b++) total += histogram[kind][b];
   if (total == 0) return -1;
   uint64_t rank = (uint64_t)(total * fraction + 0.999999), seen = 0;
   for (int b = 0; b < HISTOGRAM_SIZE; b++) {
-    seen += histogram[b];
+    seen += histogram[kind][b];
     if (seen >= rank) return lower_bound_of(b) / 1000;
   }
-  return max_latency_us / 1000.0;
+  return max_latency_us[kind] / 1000.0;
 }
 
 /* JSON output: one object, built up in a buffer. */
@@ -802,13 +1244,40 @@ static void put_kib(const char *key, long value) {
   put_number(key, value, value >= 0);
 }
 
+static void put_latency(int kind) {
+  if (delivered_by[kind] == 0) return put("{\"p50\":null,\"p99\":null,\"max\":null}");
+  put("{\"p50\":%.6g,\"p99\":%.6g,\"max\":%.6g}", percentile_ms(kind, 0.5),
+      percentile_ms(kind, 0.99), max_latency_us[kind] / 1000.0);
+}
+
+/* Deliveries and latency by the receiver's kind, when some speak WebSocket:
+ * each kind's rate runs from the first send to its own last delivery. */
+static void put_by_kind(uint64_t start_us) {
+  if (ws_client_count == 0) return;
+  put(",\"wsClients\":%d,\"byKind\":{", ws_client_count);
+  for (int kind = TCP; kind <= WS; kind++) {
+    double seconds = last_delivery_by[kind] > start_us
+                         ? (last_delivery_by[kind] - start_us) / 1e6
+                         : 0;
+    put("%s\"%s\":{\"delivered\":%llu,\"deliveriesPerSec\":%.1f,\"latencyMs\":",
+        kind == TCP ? "" : ",", kind == TCP ? "tcp" : "ws",
+        (unsigned long long)delivered_by[kind],
+        seconds > 0 ? delivered_by[kind] / seconds : 0.0);
+    put_latency(kind);
+    put("}");
+  }
+  put("}");
+}
+
 static void report_start(void) {
   put("{\"target\":\"%s\",\"clients\":%d,\"senders\":%d,\"lines\":%d", adapter->name,
       client_count, sender_count, line_count);
   put(",\"rate\":%g,\"stall\":%d,\"stallMode\":\"%s\",\"runtime\":\"c\"", rate,
       stall_count, stall_pause ? "pause" : "read");
-  uint64_t expect = line_count > 0 ? expected() : 0;
-  uint64_t missing = line_count > 0 ? lost() : 0;
+  /* Nothing was sent when the join failed (and no record was kept). */
+  bool sent = line_count > 0 && recording;
+  uint64_t expect = sent ? expected() : 0;
+  uint64_t missing = sent ? lost() : 0;
   put(",\"expected\":%llu,\"delivered\":%llu,\"duplicated\":%llu",
       (unsigned long long)expect, (unsigned long long)counts.delivered,
       (unsigned long long)counts.duplicated);
@@ -821,11 +1290,10 @@ static void report_start(void) {
       (unsigned long long)counts.reads);
   put(",\"lost\":%llu,\"disconnected\":%d", (unsigned long long)missing,
       disconnected);
-  bool any = counts.delivered > 0;
-  put(",\"latencyMs\":{\"p50\":");
-  if (any) put("%.6g,\"p99\":%.6g,\"max\":%.6g}", percentile_ms(0.5),
-               percentile_ms(0.99), max_latency_us / 1000.0);
-  else put("null,\"p99\":null,\"max\":null}");
+  put(",\"acks\":%llu,\"pings\":%llu", (unsigned long long)counts.acks,
+      (unsigned long long)counts.pings);
+  put(",\"latencyMs\":");
+  put_latency(ALL);
 }
 
 static void report_end(void) {
@@ -882,6 +1350,8 @@ static double share_of_core(const CoreTimes *a, const CoreTimes *b, int i) {
 
 int main(int argc, char **argv) {
   parse_args(argc, argv);
+  /* A server that goes away is noted (EPIPE), not the end of the run. */
+  signal(SIGPIPE, SIG_IGN);
   started_us = 0;
   started_us = now_us() - 1;
   epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -895,6 +1365,10 @@ int main(int argc, char **argv) {
     snprintf(c->name, sizeof c->name, "c%04d", i);
     c->prefix_len = snprintf(c->prefix, sizeof c->prefix, "<%s> ", c->name);
     c->stalls = i >= client_count - stall_count;
+    /* Spread evenly: with half of them, every odd client (client 0, which
+     * says the sync line, speaks TCP unless all do). */
+    c->ws = (long)(i + 1) * ws_client_count / client_count >
+            (long)i * ws_client_count / client_count;
   }
 
   long rss_before = server_status().rss_kib;
@@ -925,6 +1399,7 @@ int main(int argc, char **argv) {
     if (c->seen == NULL || c->max_seq == NULL) fail("out of memory");
     for (int s = 0; s < sender_count; s++) c->max_seq[s] = -1;
   }
+  recording = true;
   double sync_ms = barrier();
   if (stall_pause) {
     for (int i = 0; i < client_count; i++) {
@@ -990,6 +1465,7 @@ int main(int argc, char **argv) {
   put(",\"stopped\":\"%s\",\"durationMs\":%.3f", stopped, duration_s * 1000);
   put(",\"deliveriesPerSec\":%.1f",
       duration_s > 0 ? counts.delivered / duration_s : 0.0);
+  put_by_kind(start.us);
   put_number("generatorCpuShare", (active.cpu - cpu_start) / wall_s,
              wall_s > 0);
   put(",\"generatorCpuMs\":%.3f,\"generatorSystemCpuMs\":%.3f",

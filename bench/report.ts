@@ -12,9 +12,15 @@ import {
   type LoadResult,
   okResults,
   type Spread,
+  spreadOf,
   spreadOfField,
 } from "./results.ts";
-import { type TargetName, targets } from "./targets.ts";
+import {
+  STANDARD_TARGETS,
+  type TargetName,
+  targets,
+  WS_PACKAGE,
+} from "./targets.ts";
 import { GENERATOR_CORE, SERVER_CORE } from "./processes.ts";
 
 /** At or above this CPU share the generator, not the server, may be the limit. */
@@ -32,6 +38,14 @@ export const GOALS = {
   idleBytes: 8 * 1024,
   /** The others' deliveries/s with a stalled reader, as a share of the control's. */
   stallShare: 0.9,
+  /** WebSocket deliveries/s at least this many times the Node `ws` baseline's. */
+  wsVsNode: 2,
+  /** A WebSocket client's light-load p99 at most this much above a TCP client's, ms. */
+  wsP99OverTcpMs: 1,
+  /** Deliveries/s at 100:10 with `--db`, at least this share of the in-memory room's. */
+  dbShare: 0.8,
+  /** Light-load p99 with `--db` at most this, ms. */
+  dbLightP99Ms: 2,
 } as const;
 
 type Pick = (result: LoadResult) => number | null | undefined;
@@ -45,6 +59,8 @@ export function renderReport(results: BenchResults): string {
     goals(results),
     throughput(results),
     light(results),
+    websocket(results),
+    database(results),
     idle(results),
     stall(results),
     profiles(results),
@@ -183,6 +199,7 @@ function goals(results: BenchResults): string {
       ),
     ]);
   }
+  rows.push(...wsGoals(results), ...dbGoals(results));
   const behind = rowsBehindBaselines(results);
   rows.push([
     "deliveries/s never behind the Node and Python baselines",
@@ -207,7 +224,7 @@ function goals(results: BenchResults): string {
 function throughput(results: BenchResults): string {
   const floods = results.scenarios.filter((s) => s.kind === "flood");
   if (floods.length === 0) return "";
-  const names = results.targets;
+  const names = standardNames(results);
   const rows: string[][] = [];
   for (const scenario of floods) {
     const outcomes = results.load[scenario.id] ?? {};
@@ -267,7 +284,7 @@ function light(results: BenchResults): string {
   const scenario = results.scenarios.find((s) => s.kind === "light");
   if (!scenario) return "";
   const outcomes = results.load[scenario.id] ?? {};
-  const names = results.targets;
+  const names = standardNames(results);
   const metrics: [string, Pick, (v: number) => string][] = [
     ["latency p50", (r) => r.latencyMs.p50, ms],
     ["latency p99", (r) => r.latencyMs.p99, ms],
@@ -336,7 +353,7 @@ function rowsBehindBaselines(results: BenchResults): string[] | null {
 function idle(results: BenchResults): string {
   const idles = results.scenarios.filter((s) => s.kind === "idle");
   if (idles.length === 0) return "";
-  const names = results.targets;
+  const names = standardNames(results);
   const rows: string[][] = [];
   for (const scenario of idles) {
     const outcomes = results.load[scenario.id] ?? {};
@@ -400,7 +417,7 @@ function stall(results: BenchResults): string {
   const control = results.scenarios.find((s) => s.id === "stall-control");
   const stalled = results.scenarios.find((s) => s.id === "stall");
   if (!control || !stalled) return "";
-  const names = results.targets;
+  const names = standardNames(results);
   const rows: string[][] = [];
   for (const scenario of [control, stalled]) {
     const outcomes = results.load[scenario.id] ?? {};
@@ -435,6 +452,291 @@ function stall(results: BenchResults): string {
     "",
     table(["", ...names.map((n) => LABELS[n].label)], rows),
   ].join("\n");
+}
+
+/** The targets of the tables every scenario fills (not the WebSocket or `--db` ones). */
+function standardNames(results: BenchResults): TargetName[] {
+  return results.targets.filter((name) => STANDARD_TARGETS.includes(name));
+}
+
+/** The targets that ran `scenario` in this run, in the run's order. */
+function ranIn(results: BenchResults, id: string): TargetName[] {
+  const outcomes = results.load[id] ?? {};
+  return results.targets.filter((name) => outcomes[name] !== undefined);
+}
+
+function websocket(results: BenchResults): string {
+  const floods = results.scenarios.filter((s) => s.kind === "ws-flood");
+  const lights = results.scenarios.filter((s) => s.kind === "ws-light");
+  if (floods.length === 0 && lights.length === 0) return "";
+  const all = [...floods, ...lights];
+  const names = results.targets.filter((name) =>
+    all.some((s) => ranIn(results, s.id).includes(name))
+  );
+  const rows: string[][] = [];
+  const blank = () => ["", ...names.map(() => ""), ""];
+  for (const scenario of floods) {
+    const outcomes = results.load[scenario.id] ?? {};
+    rows.push([`**${scenario.title}**`, ...blank().slice(1)]);
+    const metrics: [string, Pick, (v: number) => string, boolean][] = [
+      [
+        "deliveries/s to WebSocket clients",
+        (r) => r.byKind?.ws.deliveriesPerSec,
+        rate,
+        true,
+      ],
+      [
+        "deliveries/s to TCP clients",
+        (r) => r.byKind?.tcp.deliveriesPerSec,
+        rate,
+        true,
+      ],
+      ["deliveries/s, all", (r) => r.deliveriesPerSec, rate, true],
+      [
+        "latency p50, WebSocket clients",
+        (r) => r.byKind?.ws.latencyMs.p50,
+        ms,
+        false,
+      ],
+      [
+        "latency p99, WebSocket clients",
+        (r) => r.byKind?.ws.latencyMs.p99,
+        ms,
+        false,
+      ],
+      [
+        "latency p99, TCP clients",
+        (r) => r.byKind?.tcp.latencyMs.p99,
+        ms,
+        false,
+      ],
+      ["lost", (r) => r.lost, count, false],
+      ["duplicated", (r) => r.duplicated, count, false],
+      ["reordered", (r) => r.reordered, count, false],
+      ["corrupted", (r) => r.corrupted, count, false],
+      ["split", (r) => r.split, count, false],
+      ["merged", (r) => r.merged, count, false],
+      ["echoed", (r) => r.echoed, count, false],
+      ["misattributed", (r) => r.misattributed, count, false],
+      ["clients dropped", (r) => r.disconnected, count, false],
+      ["acknowledgements", (r) => r.acks, count, false],
+      ["generator CPU share", (r) => r.generatorCpuShare, share, false],
+      ["server CPU share", (r) => r.serverCpuShare, share, false],
+    ];
+    for (const [label, pick, format, ratios] of metrics) {
+      rows.push([
+        label,
+        ...names.map((name) => cell(outcomes[name], pick, format, ratios)),
+        ratios ? ratio(outcomes, pick, "node-ws") : "",
+      ]);
+    }
+  }
+  for (const scenario of lights) {
+    const outcomes = results.load[scenario.id] ?? {};
+    rows.push([`**${scenario.title}**`, ...blank().slice(1)]);
+    const metrics: [string, Pick, (v: number) => string][] = [
+      ["latency p50, WebSocket clients", (r) => r.byKind?.ws.latencyMs.p50, ms],
+      ["latency p50, TCP clients", (r) => r.byKind?.tcp.latencyMs.p50, ms],
+      ["latency p99, WebSocket clients", (r) => r.byKind?.ws.latencyMs.p99, ms],
+      ["latency p99, TCP clients", (r) => r.byKind?.tcp.latencyMs.p99, ms],
+      ["p99: WebSocket − TCP", wsOverTcpP99, signedMs],
+      ["latency max", (r) => r.latencyMs.max, ms],
+      ["deliveries/s", (r) => r.deliveriesPerSec, rate],
+      ["lost", (r) => r.lost, count],
+      ["corrupted", (r) => r.corrupted, count],
+      ["misattributed", (r) => r.misattributed, count],
+    ];
+    for (const [label, pick, format] of metrics) {
+      rows.push([
+        label,
+        ...names.map((name) => cell(outcomes[name], pick, format)),
+        "",
+      ]);
+    }
+  }
+  return [
+    "## WebSocket and TCP clients in one room",
+    "",
+    "chatlab runs with `--web PORT`; half of the room joins there as chatlab's",
+    "page does (see How this is measured), half over TCP, and every client",
+    "reads everything. A kind's deliveries/s runs from the first send to the",
+    "last delivery to a client of that kind; latency is split by the",
+    "receiver's kind. The Node `ws` baseline gets fewer lines at full speed",
+    "(see bench/scenarios.ts); a rate compares all the same.",
+    `${GENERATOR_MARK}: the generator was the limit (as above).`,
+    "",
+    table(
+      ["", ...names.map((n) => LABELS[n].label), "chatlab ÷ Node ws"],
+      rows,
+    ),
+  ].join("\n");
+}
+
+/** A WebSocket client's light-load p99 minus a TCP client's, ms. */
+const wsOverTcpP99: Pick = (r) => {
+  const ws = r.byKind?.ws.latencyMs.p99;
+  const tcp = r.byKind?.tcp.latencyMs.p99;
+  return typeof ws === "number" && typeof tcp === "number"
+    ? ws - tcp
+    : undefined;
+};
+
+function database(results: BenchResults): string {
+  const ids = results.scenarios.filter((s) =>
+    s.also?.includes("chatlab-db") &&
+    results.load[s.id]?.["chatlab-db"] !== undefined
+  );
+  if (ids.length === 0) return "";
+  const names: TargetName[] = ["chatlab", "chatlab-db"];
+  const rows: string[][] = [];
+  for (const scenario of ids) {
+    const outcomes = results.load[scenario.id] ?? {};
+    rows.push([`**${scenario.title}**`, "", "", ""]);
+    const metrics: [string, Pick, (v: number) => string, boolean][] = [
+      ["deliveries/s", (r) => r.deliveriesPerSec, rate, true],
+      ["latency p50", (r) => r.latencyMs.p50, ms, false],
+      ["latency p99", (r) => r.latencyMs.p99, ms, true],
+      ["bad lines (lost, duplicated, reordered, …)", badLines, count, false],
+      ["clients dropped", (r) => r.disconnected, count, false],
+      ["server CPU share", (r) => r.serverCpuShare, share, false],
+      ["server peak RSS", (r) => r.serverHwmKiB, (v) => kib(v * 1024), false],
+      ["SQLite file after the run", (r) => r.dbFileBytes, kib, false],
+    ];
+    for (const [label, pick, format, ratios] of metrics) {
+      const ours = spreadOfField(outcomes["chatlab-db"], pick)?.median;
+      const memory = spreadOfField(outcomes.chatlab, pick)?.median;
+      rows.push([
+        label,
+        ...names.map((name) => cell(outcomes[name], pick, format)),
+        ratios && ours !== undefined && memory
+          ? `${(ours / memory).toFixed(2)}×`
+          : "",
+      ]);
+    }
+  }
+  return [
+    "## History in SQLite (`--db`)",
+    "",
+    "The same rooms, chatlab in memory and chatlab keeping every message in",
+    "a SQLite file (`--db FILE`, a fresh file each repeat; its size is read",
+    "after the server stopped, write-ahead log included).",
+    "",
+    table(["", ...names.map((n) => LABELS[n].label), "--db ÷ in memory"], rows),
+  ].join("\n");
+}
+
+function badLines(r: LoadResult): number {
+  return r.lost + r.duplicated + r.reordered + r.corrupted + (r.split ?? 0) +
+    (r.merged ?? 0) + r.echoed + r.misattributed;
+}
+
+/** Issue 13's WebSocket rows, when the run had them. */
+function wsGoals(results: BenchResults): string[][] {
+  const rows: string[][] = [];
+  for (const scenario of results.scenarios) {
+    const outcomes = results.load[scenario.id] ?? {};
+    if (scenario.kind === "ws-flood") {
+      const pick: Pick = (r) => r.byKind?.ws.deliveriesPerSec;
+      const ours = spreadOfField(outcomes.chatlab, pick)?.median;
+      const node = spreadOfField(outcomes["node-ws"], pick)?.median;
+      const times = ours !== undefined && node ? ours / node : undefined;
+      const where = scenario.id.slice(3);
+      rows.push([
+        `WebSocket deliveries/s at ${where} (half WebSocket) ≥ ${GOALS.wsVsNode}× the Node ws baseline`,
+        times === undefined ? "n/a" : `${times.toFixed(2)}×`,
+        verdict(
+          times,
+          (t) => t >= GOALS.wsVsNode,
+          (t) => `${(GOALS.wsVsNode / t).toFixed(1)}× short`,
+        ),
+      ]);
+      const problems = maxProblems(outcomes.chatlab);
+      const dropped = spreadOf(
+        okResults(outcomes.chatlab).map((r) => r.disconnected),
+      )?.max;
+      rows.push([
+        `no line lost, duplicated, reordered, corrupted, split, merged, echoed or misattributed, and no client dropped, at ${where} (half WebSocket)`,
+        problems === null
+          ? "n/a"
+          : `${problems} bad lines, ${
+            dropped ?? 0
+          } clients dropped (worst repeat)`,
+        verdict(
+          problems === null ? undefined : [problems, dropped ?? 0],
+          ([p, d]) => p === 0 && d === 0,
+          ([p, d]) => `${p} bad lines, ${d} dropped`,
+        ),
+      ]);
+    } else if (scenario.kind === "ws-light") {
+      const ws = spreadOfField(
+        outcomes.chatlab,
+        (r) => r.byKind?.ws.latencyMs.p99,
+      )?.median;
+      const tcp = spreadOfField(
+        outcomes.chatlab,
+        (r) => r.byKind?.tcp.latencyMs.p99,
+      )?.median;
+      const over = ws !== undefined && tcp !== undefined ? ws - tcp : undefined;
+      rows.push([
+        `light load: a WebSocket client's latency p99 within ${GOALS.wsP99OverTcpMs} ms of a TCP client's (same room)`,
+        over === undefined
+          ? "n/a"
+          : `${ms(ws!)} vs ${ms(tcp!)} (${signedMs(over)})`,
+        verdict(
+          over,
+          (v) => v <= GOALS.wsP99OverTcpMs,
+          (v) => `${(v - GOALS.wsP99OverTcpMs).toFixed(2)} ms over`,
+        ),
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** Issue 14's `--db` rows, when the run had them. */
+function dbGoals(results: BenchResults): string[][] {
+  const rows: string[][] = [];
+  for (const scenario of results.scenarios) {
+    const outcomes = results.load[scenario.id] ?? {};
+    if (outcomes["chatlab-db"] === undefined) continue;
+    if (scenario.kind === "flood") {
+      const pick: Pick = (r) => r.deliveriesPerSec;
+      const db = spreadOfField(outcomes["chatlab-db"], pick)?.median;
+      const memory = spreadOfField(outcomes.chatlab, pick)?.median;
+      const share = db !== undefined && memory ? db / memory : undefined;
+      const where = scenario.id.slice(6);
+      rows.push([
+        `deliveries/s at ${where} with --db ≥ ${GOALS.dbShare}× in memory (same run)`,
+        share === undefined ? "n/a" : `${share.toFixed(2)}×`,
+        verdict(
+          share,
+          (v) => v >= GOALS.dbShare,
+          (v) => `${((GOALS.dbShare - v) * 100).toFixed(0)} points short`,
+        ),
+      ]);
+      const problems = maxProblems(outcomes["chatlab-db"]);
+      rows.push([
+        `no bad line at ${where} with --db`,
+        problems === null ? "n/a" : `${problems} bad lines (worst repeat)`,
+        verdict(problems ?? undefined, (p) => p === 0, (p) => `${p} bad lines`),
+      ]);
+    } else if (scenario.kind === "light") {
+      const p99 = spreadOfField(
+        outcomes["chatlab-db"],
+        (r) => r.latencyMs.p99,
+      )?.median;
+      rows.push([
+        `light-load latency p99 with --db ≤ ${GOALS.dbLightP99Ms} ms`,
+        p99 === undefined ? "n/a" : `${p99.toFixed(2)} ms`,
+        verdict(
+          p99,
+          (v) => v <= GOALS.dbLightP99Ms,
+          (v) => `${(v - GOALS.dbLightP99Ms).toFixed(2)} ms over`,
+        ),
+      ]);
+    }
+  }
+  return rows;
 }
 
 function profiles(results: BenchResults): string {
@@ -517,6 +819,30 @@ function method(results: BenchResults): string {
     "  deliveries count only lines that arrived whole.",
     "- A join barrier runs before any measurement: the first client says",
     "  `#SYNC` until everyone has heard it.",
+    ...(results.scenarios.some((s) => s.wsClients)
+      ? [
+        "- WebSocket clients: the generator does the upgrade (`GET /ws`, the",
+        "  page's own `Origin`, the accept key checked), sends masked frames",
+        '  of one JSON object each (`{"type":"line","text":…,"seq":N}`,',
+        "  numbered from 1 as chatlab's page does, so chatlab acknowledges",
+        "  each), and checks each `say` event as the line `<from> text`: the",
+        "  same faults counted the same way. Half the clients of a room speak",
+        "  WebSocket, every other one, and so do half the senders.",
+        `- \`bench/baseline_ws_node.js\` is npm's \`${WS_PACKAGE}\` broadcast`,
+        "  server as its README shows it, in one room with",
+        "  `baseline_node.js`'s TCP clients (about 60 lines): the same JSON",
+        "  frames (a subset: no acknowledgements, sessions or history), each",
+        "  event serialized once for all receivers. `deno task bench` installs",
+        "  `ws` into bench/build/ with npm when it is missing.",
+      ]
+      : []),
+    ...(results.scenarios.some((s) => s.also?.includes("chatlab-db"))
+      ? [
+        "- chatlab --db: the same server with `--db FILE` (a fresh SQLite file",
+        "  in bench/results/ for every repeat, deleted after it is weighed,",
+        "  once the server was stopped with SIGTERM).",
+      ]
+      : []),
     results.quick
       ? "- This was a `--quick` run: tiny rooms, one repeat."
       : "- Reproduce: `deno task bench` (about 10 minutes); `deno task bench --quick` for a smoke run.",
@@ -631,6 +957,10 @@ function rate(value: number): string {
   if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
   if (value >= 1e3) return `${(value / 1e3).toFixed(0)} k`;
   return value.toFixed(0);
+}
+
+function signedMs(value: number): string {
+  return `${value < 0 ? "−" : "+"}${ms(Math.abs(value))}`;
 }
 
 function ms(value: number): string {

@@ -60,6 +60,24 @@ export interface LoadResult {
   rssPerClientBytes?: number | null;
   /** The first few problems the generator noticed. */
   errors: string[];
+  /** WebSocket `ack` frames the senders got (chatlab acknowledges each numbered line). */
+  acks?: number;
+  /** How many of the clients spoke WebSocket (absent: none). */
+  wsClients?: number;
+  /** Deliveries and latency by the receiver's kind, when some spoke WebSocket. */
+  byKind?: { tcp: KindResult; ws: KindResult };
+  /** The SQLite file's size after the run (`--db` targets), bytes. */
+  dbFileBytes?: number;
+}
+
+/** What the receivers of one kind (TCP or WebSocket) got. */
+export interface KindResult {
+  /** Lines they received whole, once each. */
+  delivered: number;
+  /** Their deliveries per second, first send to their own last delivery. */
+  deliveriesPerSec: number;
+  /** Their delivery latency, ms. */
+  latencyMs: { p50: number | null; p99: number | null; max: number | null };
 }
 
 /** One repeat of one scenario against one target. */

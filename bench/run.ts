@@ -25,7 +25,7 @@ import {
 import { newestProfile, topFunctions } from "./profile.ts";
 import { renderReport } from "./report.ts";
 import type { BenchResults, LoadOutcome, LoadResult } from "./results.ts";
-import { loadArgs, type Scenario, scenarios } from "./scenarios.ts";
+import { loadArgs, runsOn, type Scenario, scenarios } from "./scenarios.ts";
 import {
   type Target,
   TARGET_NAMES,
@@ -43,9 +43,11 @@ Options:
   --quick             tiny rooms, one repeat: shows the harness works
   --targets LIST      comma-separated, from ${
   TARGET_NAMES.join(",")
-} (default: all)
+} (default: all; chatlab-db and node-ws run only where
+                      a scenario asks for them)
   --scenarios LIST    only these scenario ids (flood-2:1, flood-100:10,
-                      flood-1000:100, light, idle-1000, idle-10000, stall-control, stall)
+                      flood-1000:100, light, ws-200:20, ws-light, idle-1000,
+                      idle-10000, stall-control, stall)
   --repeats N         repeats of each figure (default 3; 1 with --quick)
   --out FILE          write the report here (default BENCHMARKS.md; none with
                       --quick; - for stdout);
@@ -119,7 +121,10 @@ async function main(): Promise<void> {
       await firstLineOf("taskset", ["--version"]) !== null,
     generator: { command: await buildGenerator(), args: [] },
   };
-  const available = await availableTargets(chosen);
+  // A target no chosen scenario runs is not prepared (nor listed).
+  const available = await availableTargets(
+    chosen.filter((name) => matrix.some((s) => runsOn(s, name))),
+  );
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine: await describeMachine(),
@@ -141,7 +146,7 @@ async function main(): Promise<void> {
     const times = Math.min(repeats, scenario.repeats ?? repeats);
     for (let repeat = 1; repeat <= times; repeat++) {
       for (const name of available) {
-        if (scenario.targets && !scenario.targets.includes(name)) continue;
+        if (!runsOn(scenario, name)) continue;
         const outcome = await runWithRetries(
           targets()[name],
           scenario,
@@ -229,19 +234,33 @@ async function runOnce(
   denoFlags: string[] = [],
 ): Promise<LoadResult> {
   const port = freePort();
+  let wsPort: number | undefined;
+  while (scenario.wsClients && (wsPort === undefined || wsPort === port)) {
+    wsPort = freePort();
+  }
+  const dbFile = target.keepsFile
+    ? `${RESULTS_DIR}/${target.name}-${Deno.pid}.sqlite`
+    : undefined;
+  if (dbFile) await removeDb(dbFile);
+  // Disposed last, after the server: the file goes once nothing uses it.
+  await using _cleanup = {
+    [Symbol.asyncDispose]: () => dbFile ? removeDb(dbFile) : Promise.resolve(),
+  };
   const server = denoFlags.length > 0 ? targets({ denoFlags }).chatlab : target;
-  await using running = new Spawned(server.command, server.args(port), {
-    core: context.pinned ? SERVER_CORE : null,
-    stdout: false,
-  });
+  await using running = new Spawned(
+    server.command,
+    server.args(port, { wsPort, dbFile }),
+    { core: context.pinned ? SERVER_CORE : null, stdout: false },
+  );
   let serverExited = false;
   running.child.status.then(() => serverExited = true);
   await waitForListener(port, running, 15_000);
+  if (wsPort !== undefined) await waitForListener(wsPort, running, 15_000);
   // Let the server finish starting up before its memory is read.
   await new Promise((resolve) => setTimeout(resolve, 300));
   await using generator = new Spawned(context.generator.command, [
     ...context.generator.args,
-    ...loadArgs(scenario, target.name, port, running.pid),
+    ...loadArgs(scenario, target.name, port, running.pid, wsPort),
     "--time-limit-ms",
     String(scenario.timeLimitMs ?? RUN_LIMIT_MS),
   ], { core: context.pinned ? GENERATOR_CORE : null });
@@ -271,7 +290,33 @@ async function runOnce(
     notes.push(`the generator noticed: ${result.errors.join("; ")}`);
   }
   if (denoFlags.length > 0) await running.stop();
+  if (dbFile) {
+    // Stopped (SIGTERM) first: the room closes its file, as a teacher's would.
+    await running.stop();
+    result.dbFileBytes = await sizeOfDb(dbFile);
+  }
   return result;
+}
+
+/** The SQLite file's size with its write-ahead log, bytes. */
+async function sizeOfDb(file: string): Promise<number> {
+  let bytes = 0;
+  for (const suffix of ["", "-wal"]) {
+    try {
+      bytes += (await Deno.stat(file + suffix)).size;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return bytes;
+}
+
+async function removeDb(file: string): Promise<void> {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) {
+    await Deno.remove(file + suffix).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
 }
 
 /** Runs chatlab under `--cpu-prof` in the busiest scenarios, once each. */
@@ -323,9 +368,20 @@ function chooseTargets(list: string | undefined): TargetName[] {
 async function availableTargets(chosen: TargetName[]): Promise<TargetName[]> {
   const found: TargetName[] = [];
   for (const name of chosen) {
-    const [command, ...args] = targets()[name].version;
-    if (await firstLineOf(command, args) !== null) found.push(name);
-    else console.error(`Skipping ${name}: ${command} is not installed`);
+    const target = targets()[name];
+    const [command, ...args] = target.version;
+    if (await firstLineOf(command, args) === null) {
+      console.error(`Skipping ${name}: ${command} is not installed`);
+      continue;
+    }
+    try {
+      await target.prepare?.();
+      found.push(name);
+    } catch (error) {
+      console.error(
+        `Skipping ${name}: ${error instanceof Error ? error.message : error}`,
+      );
+    }
   }
   return found;
 }

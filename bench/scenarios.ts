@@ -5,10 +5,20 @@
  * @module
  */
 
-import type { TargetName } from "./targets.ts";
+import {
+  STANDARD_TARGETS,
+  type TargetName,
+  targets as allTargets,
+} from "./targets.ts";
 
 /** What the matrix measures, one row group of the report each. */
-export type ScenarioKind = "flood" | "light" | "idle" | "stall";
+export type ScenarioKind =
+  | "flood"
+  | "light"
+  | "idle"
+  | "stall"
+  | "ws-flood"
+  | "ws-light";
 
 /** One configuration of the load generator (`bench/load.c`). */
 export interface Scenario {
@@ -38,8 +48,15 @@ export interface Scenario {
   stallMode: "pause" | "read";
   /** How long without a delivery ends the run. */
   quietMs: number;
-  /** Only these targets run it (all when absent). */
+  /** Only these targets run it (the standard ones, and `also`, when absent). */
   targets?: TargetName[];
+  /** Targets that run it besides the standard ones. */
+  also?: TargetName[];
+  /**
+   * How many of the clients speak WebSocket (to the server's `--web` port),
+   * spread evenly among them and among the senders.
+   */
+  wsClients?: number;
   /** At most this many repeats, whatever `--repeats` says. */
   repeats?: number;
   /** The generator's limit on one run, ms (the runner's default when absent). */
@@ -83,8 +100,10 @@ export function scenarios(quick: boolean): Scenario[] {
     flood(2, 1, q(300_000, 2000)),
     // 30 M deliveries: long enough to measure a server doing 20 M/s; the
     // baselines (0.1–0.6 M/s) get a tenth, still several seconds.
+    // And with its history in SQLite (`--db`), issue 14's cost of keeping it.
     {
       ...flood(q(100, 20), q(10, 4), q(30_000, 100)),
+      also: ["chatlab-db"],
       linesFor: quick ? undefined : { node: 3000, python: 3000 },
     },
     // 300 lines each: 30 M deliveries, over a second even for ncat, and
@@ -103,6 +122,35 @@ export function scenarios(quick: boolean): Scenario[] {
       senders: q(10, 4),
       lines: q(100, 10),
       rate: 20,
+      also: ["chatlab-db"],
+    },
+    // Half the room speaks WebSocket, as chatlab's page does, half TCP;
+    // half the senders too. The Node `ws` baseline gets a fifth of the
+    // lines: it relays some 0.3 M/s.
+    {
+      ...flood(q(200, 20), q(20, 4), q(2000, 50)),
+      id: `ws-${q(200, 20)}:${q(20, 4)}`,
+      title: `${q(100, 10)} WebSocket and ${q(100, 10)} TCP clients, ${
+        q(10, 2)
+      } of each sending, as fast as possible`,
+      kind: "ws-flood",
+      wsClients: q(100, 10),
+      targets: ["chatlab", "node-ws"],
+      linesFor: quick ? undefined : { "node-ws": 400 },
+    },
+    {
+      ...base,
+      id: "ws-light",
+      title: `${q(50, 10)} WebSocket and ${q(50, 10)} TCP clients, ${
+        q(5, 2)
+      } of each sending 20 lines/s`,
+      kind: "ws-light",
+      clients: q(100, 20),
+      senders: q(10, 4),
+      wsClients: q(50, 10),
+      lines: q(100, 10),
+      rate: 20,
+      targets: ["chatlab", "node-ws"],
     },
     idle(q(1000, 50)),
     // Every join is announced to everyone already in: 50 M notices for
@@ -141,6 +189,13 @@ export function scenarios(quick: boolean): Scenario[] {
   ];
 }
 
+/** Whether `target` runs `scenario`. */
+export function runsOn(scenario: Scenario, target: TargetName): boolean {
+  if (scenario.targets) return scenario.targets.includes(target);
+  return STANDARD_TARGETS.includes(target) ||
+    (scenario.also ?? []).includes(target);
+}
+
 /** How many lines each sender sends in `scenario` against `target`. */
 export function linesOf(scenario: Scenario, target: string): number {
   return scenario.linesFor?.[target as TargetName] ?? scenario.lines;
@@ -149,13 +204,18 @@ export function linesOf(scenario: Scenario, target: string): number {
 /** The generator's arguments for `scenario` against a server on `port`. */
 export function loadArgs(
   scenario: Scenario,
-  target: string,
+  target: TargetName,
   port: number,
   serverPid: number,
+  wsPort?: number,
 ): string[] {
+  const ws = scenario.wsClients && wsPort !== undefined
+    ? ["--ws-port", String(wsPort), "--ws-clients", String(scenario.wsClients)]
+    : [];
   return [
     "--target",
-    target,
+    allTargets()[target].generatorTarget,
+    ...ws,
     "--port",
     String(port),
     "--clients",

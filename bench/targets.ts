@@ -4,10 +4,16 @@
  * @module
  */
 
-import { LOOPBACK } from "./processes.ts";
+import { LOOPBACK, ROOT } from "./processes.ts";
 
-/** The servers, by the name the load generator knows them by. */
-export type TargetName = "chatlab" | "node" | "python" | "ncat";
+/** The servers, by name. */
+export type TargetName =
+  | "chatlab"
+  | "node"
+  | "python"
+  | "ncat"
+  | "chatlab-db"
+  | "node-ws";
 
 /** Every target, in the order the report shows them. */
 export const TARGET_NAMES: readonly TargetName[] = [
@@ -15,20 +21,53 @@ export const TARGET_NAMES: readonly TargetName[] = [
   "node",
   "python",
   "ncat",
+  "chatlab-db",
+  "node-ws",
 ];
+
+/**
+ * The targets every scenario runs unless it names its own; the others run
+ * only in the scenarios that ask for them (`Scenario.also`, `targets`).
+ */
+export const STANDARD_TARGETS: readonly TargetName[] = [
+  "chatlab",
+  "node",
+  "python",
+  "ncat",
+];
+
+/** The npm package the WebSocket baseline uses, pinned. */
+export const WS_PACKAGE = "ws@8.18.3";
+
+/** Where `npm install --prefix` puts it (gitignored). */
+export const WS_PREFIX = "bench/build";
+
+/** Where a run's own ports and files are, for {@linkcode Target.args}. */
+export interface TargetPlace {
+  /** The WebSocket port, when the scenario has WebSocket clients. */
+  wsPort?: number;
+  /** The SQLite file, for a target that keeps history. */
+  dbFile?: string;
+}
 
 /** How to start one target. */
 export interface Target {
-  /** Its name, as the generator's `--target` knows it. */
+  /** Its name in the report's data. */
   name: TargetName;
+  /** Which server the generator's `--target` takes it for (its greeting and prefixes). */
+  generatorTarget: "chatlab" | "node" | "python" | "ncat";
   /** What the report calls it. */
   label: string;
   /** The program to run. */
   command: string;
-  /** Its arguments, to listen on 127.0.0.1:`port`. */
-  args(port: number): string[];
+  /** Its arguments, to listen on 127.0.0.1:`port` (and `place.wsPort`). */
+  args(port: number, place?: TargetPlace): string[];
   /** A command whose first line of output names the version. */
   version: [string, ...string[]];
+  /** Whether it keeps a SQLite file (the runner gives it one, and weighs it after). */
+  keepsFile?: boolean;
+  /** Gets it ready (installs what it needs); throws if it cannot. */
+  prepare?: () => Promise<void>;
 }
 
 /**
@@ -61,28 +100,64 @@ export interface TargetOptions {
 export function targets(
   options: TargetOptions = {},
 ): Record<TargetName, Target> {
+  const chatlab = (port: number, place: TargetPlace = {}, db?: string) => [
+    "run",
+    "--allow-net",
+    "--allow-env=CHATLAB_PASSWORD",
+    ...(db === undefined ? [] : [
+      `--allow-read=${dirOf(db)}`,
+      `--allow-write=${dirOf(db)}`,
+    ]),
+    ...(options.denoFlags ?? []),
+    "server.ts",
+    "--room",
+    "--host",
+    LOOPBACK,
+    "--port",
+    String(port),
+    ...(place.wsPort === undefined ? [] : ["--web", String(place.wsPort)]),
+    ...(db === undefined ? [] : ["--db", db]),
+    ...CHATLAB_BENCH_FLAGS,
+  ];
   return {
     chatlab: {
       name: "chatlab",
+      generatorTarget: "chatlab",
       label: "chatlab",
       command: Deno.execPath(),
-      args: (port) => [
-        "run",
-        "--allow-net",
-        "--allow-env=CHATLAB_PASSWORD",
-        ...(options.denoFlags ?? []),
-        "server.ts",
-        "--room",
-        "--host",
-        LOOPBACK,
-        "--port",
-        String(port),
-        ...CHATLAB_BENCH_FLAGS,
-      ],
+      args: (port, place) => chatlab(port, place),
       version: [Deno.execPath(), "--version"],
+    },
+    "chatlab-db": {
+      name: "chatlab-db",
+      generatorTarget: "chatlab",
+      label: "chatlab --db",
+      command: Deno.execPath(),
+      args: (port, place = {}) => {
+        if (place.dbFile === undefined) {
+          throw new Error("chatlab-db needs a file (TargetPlace.dbFile)");
+        }
+        return chatlab(port, place, place.dbFile);
+      },
+      version: [Deno.execPath(), "--version"],
+      keepsFile: true,
+    },
+    "node-ws": {
+      name: "node-ws",
+      generatorTarget: "node",
+      label: "Node ws baseline",
+      command: "node",
+      args: (port, place = {}) => [
+        "bench/baseline_ws_node.js",
+        String(port),
+        String(place.wsPort ?? 0),
+      ],
+      version: ["node", "--version"],
+      prepare: installWs,
     },
     node: {
       name: "node",
+      generatorTarget: "node",
       label: "Node baseline",
       command: "node",
       args: (port) => ["bench/baseline_node.js", String(port)],
@@ -90,6 +165,7 @@ export function targets(
     },
     python: {
       name: "python",
+      generatorTarget: "python",
       label: "Python baseline",
       command: "python3",
       args: (port) => ["bench/baseline_python.py", String(port)],
@@ -97,6 +173,7 @@ export function targets(
     },
     ncat: {
       name: "ncat",
+      generatorTarget: "ncat",
       label: "ncat --chat",
       command: "ncat",
       // --max-conns: ncat's own default (100) would turn most of the room away.
@@ -111,4 +188,51 @@ export function targets(
       version: ["ncat", "--version"],
     },
   };
+}
+
+function dirOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : path.slice(0, slash);
+}
+
+/**
+ * Installs npm `ws` into bench/build/ (gitignored) unless it is there:
+ * the WebSocket baseline's only dependency, pinned.
+ */
+async function installWs(): Promise<void> {
+  const installed = `${ROOT}${WS_PREFIX}/node_modules/ws/package.json`;
+  const version = WS_PACKAGE.split("@")[1];
+  try {
+    const found = JSON.parse(await Deno.readTextFile(installed)).version;
+    if (found === version) return;
+  } catch {
+    // Not installed yet.
+  }
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command("npm", {
+      args: [
+        "install",
+        "--prefix",
+        `${ROOT}${WS_PREFIX}`,
+        "--no-save",
+        "--no-audit",
+        "--no-fund",
+        WS_PACKAGE,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    throw new Error(`npm is not installed (needed for ${WS_PACKAGE})`, {
+      cause: error,
+    });
+  }
+  if (!output.success) {
+    throw new Error(
+      `npm install ${WS_PACKAGE} failed: ${
+        new TextDecoder().decode(output.stderr).trim().split("\n").at(-1)
+      }`,
+    );
+  }
 }
