@@ -9,8 +9,10 @@
 // `{"type":"line","text":LINE}` for each line; it gets events as chatlab's
 // page does (a subset of PROTOCOL.md's): `{"type":"event","kind":"say",
 // "from":NAME,"text":LINE}` and `{"type":"event","kind":"notice","text":...}`.
-// The server serializes each event once for all WebSocket receivers; no
-// acknowledgements, no sessions, no history.
+// The server serializes each event once for all WebSocket receivers and
+// acknowledges each numbered line (`{"type":"ack","seq":N}`), as chatlab
+// does, so a sender can keep a window of lines in flight; no sessions, no
+// history.
 //
 // Usage: node bench/baseline_ws_node.js TCP_PORT WS_PORT
 // (`ws` is installed into bench/build/ by `deno task bench`)
@@ -78,7 +80,7 @@ new WebSocketServer({ host: "127.0.0.1", port: wsPort, path: "/ws" })
     /** @type {string | null} */
     let name = null;
     ws.on("message", (data) => {
-      const { text } = JSON.parse(String(data));
+      const { text, seq } = JSON.parse(String(data));
       if (name === null) {
         name = String(text).trim();
         browsers.add(ws);
@@ -90,7 +92,11 @@ new WebSocketServer({ host: "127.0.0.1", port: wsPort, path: "/ws" })
           }),
         );
         broadcast("notice", null, `${name} joined`, ws);
-      } else broadcast("say", name, text, ws);
+      } else {
+        broadcast("say", name, text, ws);
+        // "Taken", as chatlab says it: the page sends again what is not.
+        if (seq !== undefined) ws.send(JSON.stringify({ type: "ack", seq }));
+      }
     });
     ws.on("close", () => {
       if (browsers.delete(ws)) broadcast("notice", null, `${name} left`, null);

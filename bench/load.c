@@ -130,6 +130,9 @@ static const Adapter *adapter;
 static int port, client_count = 2, sender_count = 1, line_count = 1000;
 static double rate;
 static int batch_lines = 10, stall_count, connect_concurrency = 100;
+/* Unacknowledged lines a WebSocket sender may have (0: any number). The
+ * server's ack is its "I took it", as a TCP socket's room to write is. */
+static int ws_window;
 static int quiet_ms = 3000, time_limit_ms = 60000, settle_ms = 1000;
 static bool stall_pause = true;
 static const char *server_pid;
@@ -209,7 +212,9 @@ static const char USAGE[] =
     "  --settle-ms MS           idle runs: wait this long before reading RSS (default 1000)\n"
     "  --ws-port PORT           the server's WebSocket (ws://127.0.0.1:PORT/ws)\n"
     "  --ws-clients K           K of the clients, spread evenly (senders too),\n"
-    "                           speak WebSocket there (default 0)\n";
+    "                           speak WebSocket there (default 0)\n"
+    "  --ws-window N            a WebSocket sender keeps at most N lines\n"
+    "                           unacknowledged, as the page does (default 0: no limit)\n";
 
 static void parse_args(int argc, char **argv) {
   const char *target = "chatlab";
@@ -248,6 +253,7 @@ static void parse_args(int argc, char **argv) {
       time_limit_ms = whole(name, value, 1);
     else if (strcmp(name, "settle-ms") == 0) settle_ms = whole(name, value, 0);
     else if (strcmp(name, "ws-port") == 0) ws_port = whole(name, value, 1);
+    else if (strcmp(name, "ws-window") == 0) ws_window = whole(name, value, 0);
     else if (strcmp(name, "ws-clients") == 0)
       ws_client_count = whole(name, value, 0);
     else fail("Unknown option \"%s\"", flag);
@@ -824,9 +830,9 @@ static bool json_is(const char *json, size_t length, const char *key,
          memcmp(at, value, n) == 0 && at[n] == '"';
 }
 
-/* One whole WebSocket message: a JSON object of PROTOCOL.md's. */
-static void on_message(Client *client, const char *json, size_t length,
-                       uint64_t now) {
+/* One JSON object of PROTOCOL.md's. */
+static void on_object(Client *client, const char *json, size_t length,
+                      uint64_t now) {
   static char line[8192], text[8192];
   if (json_is(json, length, "type", "event")) {
     long from_length = 0, text_length;
@@ -862,6 +868,20 @@ static void on_message(Client *client, const char *json, size_t length,
   if (counted(client)) counts.split++;
   note("%s: a frame that is no message: %.*s", client->name,
        (int)(length < 80 ? length : 80), json);
+}
+
+/* One whole WebSocket message: one JSON object, or several, one per line
+ * (JSON text never holds a raw newline). */
+static void on_message(Client *client, const char *json, size_t length,
+                       uint64_t now) {
+  while (length > 0) {
+    const char *end = memchr(json, '\n', length);
+    size_t n = end ? (size_t)(end - json) : length;
+    if (n > 0) on_object(client, json, n, now);
+    if (!end) return;
+    length -= n + 1;
+    json = end + 1;
+  }
 }
 
 /* The size of the frame at `f` (header included), or 0 if its header is
@@ -1138,19 +1158,29 @@ static double barrier(void) {
   return (now_us() - start) / 1000.0;
 }
 
+/* How many more lines `sender` may send before acknowledgements come. */
+static int window_left(const Client *sender) {
+  if (!sender->ws || ws_window == 0) return INT32_MAX;
+  int64_t in_flight = (int64_t)sender->sent - (int64_t)sender->acks;
+  return in_flight >= ws_window ? 0 : (int)(ws_window - in_flight);
+}
+
 static void send_due(uint64_t now) {
   for (int i = 0; i < sender_count; i++) {
     Client *sender = &clients[i];
     if (sender->closed || sender->blocked) continue;
     if (sender->out_len > 0 && !flush_out(sender)) continue;
     if (sender->sent >= (uint32_t)line_count) continue;
+    int window = window_left(sender);
+    if (window == 0) continue;
     if (rate > 0) {
       if (now < sender->due_us) continue;
       queue_payloads(sender, 1);
       sender->due_us += (uint64_t)(1e6 / rate);
     } else {
       int count = line_count - sender->sent;
-      queue_payloads(sender, count < batch_lines ? count : batch_lines);
+      if (count > batch_lines) count = batch_lines;
+      queue_payloads(sender, count < window ? count : window);
     }
     flush_out(sender);
   }
@@ -1160,7 +1190,9 @@ static int next_due_ms(uint64_t now) {
   if (rate == 0) {
     for (int i = 0; i < sender_count; i++) {
       Client *s = &clients[i];
-      if (!s->closed && !s->blocked && s->sent < (uint32_t)line_count) return 0;
+      if (!s->closed && !s->blocked && s->sent < (uint32_t)line_count &&
+          window_left(s) > 0)
+        return 0;
     }
     return 5;
   }

@@ -201,6 +201,9 @@ export function linesOf(scenario: Scenario, target: string): number {
   return scenario.linesFor?.[target as TargetName] ?? scenario.lines;
 }
 
+/** Lines a WebSocket sender may have unacknowledged. */
+export const WS_WINDOW = 100;
+
 /** The generator's arguments for `scenario` against a server on `port`. */
 export function loadArgs(
   scenario: Scenario,
@@ -210,7 +213,16 @@ export function loadArgs(
   wsPort?: number,
 ): string[] {
   const ws = scenario.wsClients && wsPort !== undefined
-    ? ["--ws-port", String(wsPort), "--ws-clients", String(scenario.wsClients)]
+    ? [
+      "--ws-port",
+      String(wsPort),
+      "--ws-clients",
+      String(scenario.wsClients),
+      // As the page does, a sender keeps lines until they are acknowledged:
+      // the WebSocket's "room to write" (Deno reads a WebSocket at once).
+      "--ws-window",
+      String(WS_WINDOW),
+    ]
     : [];
   return [
     "--target",

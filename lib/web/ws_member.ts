@@ -14,9 +14,22 @@
  */
 
 import type { Member } from "../room/member.ts";
+import { Outbox } from "../room/outbox.ts";
+import type { QueueLedger } from "../room/queue_ledger.ts";
 import type { RoomMessage, RoomSeat } from "../room/room.ts";
-import { sanitize } from "../wire/sanitize.ts";
+import * as wire from "../room/wire.ts";
 import { utf8Length } from "../wire/utf8_length.ts";
+import { jsonLine, WsSink } from "./ws_sink.ts";
+import { PacedInput } from "./paced_input.ts";
+import {
+  CLOSE,
+  closeCodeFor,
+  errorEvent,
+  messageEvent,
+  noticeEvent,
+} from "./ws_events.ts";
+
+export { CLOSE } from "./ws_events.ts";
 
 /** What the room must let an adapter know. */
 export interface WsRoom {
@@ -31,22 +44,13 @@ export interface WsRoom {
     maxLineBytes: number;
     maxQueuedBytes: number;
     maxUnterminatedBytes: number;
+    closeGraceMs: number;
   };
+  /** Where every member's queued bytes are counted. */
+  readonly ledger: QueueLedger;
+  /** Resolves once members have caught up enough for more lines. */
+  catchingUp(): Promise<void> | void;
 }
-
-/** Close codes (PROTOCOL.md, "WebSocket"). */
-export const CLOSE = {
-  /** The member left (`/quit`). */
-  normal: 1000,
-  /** The server is shutting down. */
-  goingAway: 1001,
-  /** Removed by the server: wrong passphrase, flood, kicked, banned. */
-  policy: 1008,
-  /** A frame far over the line limit. */
-  tooBig: 1009,
-  /** The room is full or locked: try later. */
-  tryLater: 1013,
-} as const;
 
 const decoder = new TextDecoder();
 
@@ -59,6 +63,10 @@ export class WsMember implements Member {
   readonly address: string;
   readonly #socket: WebSocket;
   readonly #room: WsRoom;
+  /** The same queue, limits and stall rule as a TCP member's. */
+  readonly #outbox: Outbox;
+  /** Its frames, each taken once the room has caught up. */
+  readonly #input: PacedInput;
   #seat: RoomSeat | null = null;
   #phase: WsPhase = "naming";
   /** The phase the welcome put it in (a failed resume goes back there). */
@@ -75,17 +83,28 @@ export class WsMember implements Member {
     this.#socket = socket;
     this.address = address;
     this.#room = room;
+    this.#outbox = new Outbox(new WsSink(socket), {
+      maxQueuedBytes: room.settings.maxQueuedBytes,
+      ledger: room.ledger,
+      onOverflow: () => {
+        this.#closeReason = wire.reasons.stalled;
+        this.#seat?.drop(wire.reasons.stalled);
+      },
+      onWriteError: () => this.#gone(),
+    });
+    this.#input = new PacedInput(room, {
+      take: (data) => this.#take(data),
+      onFlood: () => this.#seat?.drop(wire.reasons.flooding),
+    });
     socket.addEventListener("open", () => this.#open());
     socket.addEventListener("message", (event) => this.#onFrame(event.data));
     socket.addEventListener("close", () => this.#gone());
     socket.addEventListener("error", () => this.#gone());
   }
 
-  /** Bytes the browser has not taken yet. */
+  /** Bytes queued for the browser and not yet taken. */
   get queuedBytes(): number {
-    return this.#socket.readyState === WebSocket.OPEN
-      ? this.#socket.bufferedAmount
-      : 0;
+    return this.#outbox.queuedBytes;
   }
 
   /** Lines from the room (notices, replies, private messages), as events. */
@@ -93,22 +112,11 @@ export class WsMember implements Member {
     for (const line of decoder.decode(bytes).split("\n")) {
       if (line !== "") this.#onLine(line);
     }
-    this.#checkStalled();
   }
 
   /** A message of the room, with its id. */
   message(message: RoomMessage): void {
-    this.#send({
-      type: "event",
-      id: message.id,
-      time: message.time,
-      kind: message.kind,
-      from: message.from,
-      text: sanitize(message.text),
-      // Its own line, replayed after a reconnect: the page may have it pending.
-      ...(message.from === this.#name ? { own: true } : {}),
-    });
-    this.#checkStalled();
+    this.#outbox.send(messageEvent(message, message.from === this.#name));
   }
 
   /** The room took line `seq` (as message `id`, or as a command). */
@@ -116,13 +124,21 @@ export class WsMember implements Member {
     this.#send({ type: "ack", seq, id });
   }
 
-  /** Closes the socket with the code and reason the room's last line gave. */
-  close(): Promise<void> {
+  /**
+   * Lets the browser take what is queued (for the close grace), then closes
+   * the socket with the code and reason the room's last line gave.
+   */
+  async close(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#room.settings.closeGraceMs);
+    });
+    await Promise.race([this.#outbox.close(), grace]);
+    clearTimeout(timer);
     if (this.#socket.readyState === WebSocket.OPEN) {
       this.#socket.close(this.#closeCode, this.#closeReason.slice(0, 120));
     }
     this.#gone();
-    return Promise.resolve();
   }
 
   #open(): void {
@@ -133,8 +149,13 @@ export class WsMember implements Member {
   }
 
   #onFrame(data: unknown): void {
+    if (!this.#seat || this.#closed || typeof data !== "string") return;
+    this.#input.push(data);
+  }
+
+  #take(data: string): void {
     const seat = this.#seat;
-    if (!seat || this.#closed || typeof data !== "string") return;
+    if (!seat || this.#closed) return;
     const { maxLineBytes, maxUnterminatedBytes } = this.#room.settings;
     // Far over the limit: not a line anybody typed.
     if (data.length > maxUnterminatedBytes * 4) {
@@ -271,38 +292,15 @@ export class WsMember implements Member {
   }
 
   #send(event: object): void {
-    if (this.#socket.readyState !== WebSocket.OPEN) return;
-    this.#socket.send(JSON.stringify(event));
-  }
-
-  /** A browser that stops reading is dropped like a stalled TCP client. */
-  #checkStalled(): void {
-    if (this.queuedBytes > this.#room.settings.maxQueuedBytes) {
-      this.#closeCode = CLOSE.policy;
-      this.#closeReason = "not reading messages fast enough";
-      this.#seat?.drop("not reading messages fast enough");
-    }
+    this.#outbox.send(jsonLine(event));
   }
 
   #gone(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#input.clear();
+    void this.#outbox.close();
     this.#seat?.ended("connection lost");
     this.#seat?.closed();
   }
-}
-
-/** The close code for a `*** Disconnected:` reason. */
-function closeCodeFor(reason: string): number {
-  if (reason.startsWith("the server is shutting down")) return CLOSE.goingAway;
-  if (/full|locked|too many connections/.test(reason)) return CLOSE.tryLater;
-  return CLOSE.policy;
-}
-
-function noticeEvent(text: string, kind = "notice"): object {
-  return { type: "event", time: Date.now(), kind, text };
-}
-
-function errorEvent(text: string): object {
-  return noticeEvent(text.charAt(0).toUpperCase() + text.slice(1), "error");
 }

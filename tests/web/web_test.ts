@@ -262,10 +262,12 @@ testInBrowser(
     const closed = new Promise<CloseEvent>((resolve) =>
       socket.addEventListener("close", resolve)
     );
-    socket.addEventListener(
-      "message",
-      (event) => frames.push(JSON.parse(event.data)),
-    );
+    // A frame holds one JSON object per line (PROTOCOL.md).
+    socket.addEventListener("message", (event) => {
+      for (const line of String(event.data).split("\n")) {
+        frames.push(JSON.parse(line));
+      }
+    });
     await new Promise((resolve) => socket.addEventListener("open", resolve));
     socket.send(JSON.stringify({ type: "line", text: "robot" }));
     await waitUntil(() =>

@@ -70,13 +70,16 @@ function connect() {
     }
   });
   socket.addEventListener("message", (event) => {
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch {
-      return; // Not ours: ignore rather than break the page.
+    // One JSON object per line; a frame may hold several.
+    for (const line of String(event.data).split("\n")) {
+      let message;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        continue; // Not ours: ignore rather than break the page.
+      }
+      receive(message);
     }
-    receive(message);
   });
   socket.addEventListener("close", (event) => disconnected(event));
 }
