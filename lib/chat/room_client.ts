@@ -34,6 +34,7 @@ import {
 import {
   ackedSeq,
   disconnected,
+  droppedAsSlow,
   passwordAccepted,
   resumedMissed,
   sessionEnded,
@@ -185,7 +186,10 @@ class RoomClient {
   }
 
   /** Handles one line from the room; returns how the chat ended, if it did. */
-  async #onFrame(frame: Frame, welcome: string): Promise<RoomEnd | void> {
+  async #onFrame(
+    frame: Frame,
+    welcome: string,
+  ): Promise<RoomEnd | "lost" | void> {
     if (frame.kind === "oversize") {
       this.#screen.show(
         `(A line of ${frame.bytes} bytes arrived; it was too long to show.)`,
@@ -227,6 +231,7 @@ class RoomClient {
     // The greeting's questions were answered by the client itself.
     if (passwordAccepted(text)) return;
     this.#screen.show(sanitize(text));
+    if (droppedAsSlow(text)) return "lost";
     if (disconnected(text)) return "disconnected";
   }
 

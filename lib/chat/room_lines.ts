@@ -44,3 +44,11 @@ export function passwordAccepted(text: string): boolean {
 export function disconnected(text: string): boolean {
   return text.startsWith("*** Disconnected:");
 }
+
+/**
+ * Whether the room dropped this client for reading too slowly (the
+ * terminal was suspended, say): its session waits, so it comes back.
+ */
+export function droppedAsSlow(text: string): boolean {
+  return text === "*** Disconnected: not reading messages fast enough";
+}

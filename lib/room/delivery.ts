@@ -11,12 +11,19 @@ import type { MemberState } from "./member.ts";
 import type { RoomMessage } from "./room_options.ts";
 import * as wire from "./wire.ts";
 
-/** Sends `message` to one member, in the form it takes (tagged with its id if it has a session). */
-export function sendMessage(state: MemberState, message: RoomMessage): void {
-  if (state.member.message) state.member.message(message);
+/**
+ * Sends `message` to one member, in the form it takes (tagged with its id if
+ * it has a session); `catchUp` when it is one the member missed.
+ */
+export function sendMessage(
+  state: MemberState,
+  message: RoomMessage,
+  catchUp = false,
+): void {
+  if (state.member.message) state.member.message(message, catchUp);
   else if (state.session) {
-    state.member.deliver(wire.taggedLine(message.id, message.line));
-  } else state.member.deliver(message.line);
+    state.member.deliver(wire.taggedLine(message.id, message.line), catchUp);
+  } else state.member.deliver(message.line, catchUp);
 }
 
 /**

@@ -40,10 +40,15 @@ export class Exits {
     this.#close(state);
   }
 
-  /** The room drops the member: it is told why, the room is told, it is closed. */
+  /**
+   * The room drops the member: it is told why, the room is told, it is
+   * closed. One dropped for reading too slowly did nothing wrong (a laptop
+   * asleep, a frozen tab): its session waits for it, to catch it up.
+   */
   drop(state: MemberState, reason: string): void {
     if (state.phase === "closed") return;
-    this.#keeper().end(state);
+    if (reason === wire.reasons.stalled) this.#keeper().hold(state);
+    else this.#keeper().end(state);
     this.#announceLeave(state, reason);
     this.disconnect(state, reason);
   }

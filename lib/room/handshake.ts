@@ -78,7 +78,7 @@ export function greet(state: MemberState, greeting: Greeting): void {
   if (topic !== "") state.member.deliver(wire.notice(wire.mod.topicIs(topic)));
   if (history.length > 0) {
     state.member.deliver(wire.notice(wire.HISTORY_START));
-    for (const message of history) sendMessage(state, message);
+    for (const message of history) sendMessage(state, message, true);
     state.member.deliver(wire.notice(wire.HISTORY_END));
   }
 }

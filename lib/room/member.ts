@@ -25,13 +25,15 @@ export interface Member {
   /**
    * Queues one or more whole `\n`-terminated lines; never waits. The same
    * bytes go to every receiver of a broadcast, so they must not be changed.
+   * `catchUp`: they are what it missed (history, a resumed session's
+   * messages), owed to it whatever its queue limit.
    */
-  deliver(bytes: Uint8Array): void;
+  deliver(bytes: Uint8Array, catchUp?: boolean): void;
   /**
    * Takes a message of the room in its own form, instead of `deliver`ing
    * its line (a browser wants it as data). Optional.
    */
-  message?(message: RoomMessage): void;
+  message?(message: RoomMessage, catchUp?: boolean): void;
   /**
    * Takes the acknowledgement of its line `seq` (the message id it became,
    * or `null`) in its own form, instead of a `*** Ack` line. Optional.

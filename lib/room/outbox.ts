@@ -101,6 +101,12 @@ export class Outbox {
   #inFlightBytes = 0;
   /** When it last took bytes (or was last asked to). */
   #lastTaken = performance.now();
+  /**
+   * Queued bytes that it missed and is owed (history, a resumed session's
+   * messages): they are not held against its limit. Queued first, they are
+   * the first written.
+   */
+  #owedBytes = 0;
   /** Over its limit, still taking bytes: the room waits for it. */
   #behind = false;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
@@ -130,10 +136,13 @@ export class Outbox {
    * every receiver of a broadcast). Returns `false` when the outbox is closed
    * or has just overflowed.
    */
-  send(bytes: Uint8Array): boolean {
+  send(bytes: Uint8Array, catchUp = false): boolean {
     if (this.#closed) return false;
-    const queued = this.queuedBytes + bytes.length;
-    if (queued > this.#maxQueuedBytes && !this.#mayFallBehind(queued)) {
+    if (catchUp) this.#owedBytes += bytes.length;
+    const queued = this.queuedBytes - this.#owedBytes + bytes.length;
+    if (
+      !catchUp && queued > this.#maxQueuedBytes && !this.#mayFallBehind(queued)
+    ) {
       this.#overflow();
       return false;
     }
@@ -258,7 +267,9 @@ export class Outbox {
         } else await this.#writeAll(concatBytes(parts, this.#inFlightBytes));
         this.#inFlightBytes = 0;
         this.#account();
-        if (this.queuedBytes <= this.#maxQueuedBytes / 2) this.#notBehind();
+        if (this.queuedBytes - this.#owedBytes <= this.#maxQueuedBytes / 2) {
+          this.#notBehind();
+        }
       }
     } catch (error) {
       this.#end();
@@ -274,7 +285,9 @@ export class Outbox {
     let written = 0;
     while (written < bytes.length) {
       this.#lastTaken = performance.now();
-      written += await this.#sink.write(bytes.subarray(written));
+      const n = await this.#sink.write(bytes.subarray(written));
+      written += n;
+      this.#owedBytes = Math.max(0, this.#owedBytes - n);
     }
     this.#lastTaken = performance.now();
   }

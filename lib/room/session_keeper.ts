@@ -108,7 +108,7 @@ export class SessionKeeper {
       state.member.message !== undefined || message.from !== state.name
     );
     state.member.deliver(wire.session.resumed(state.name, missed.length));
-    for (const message of missed) sendMessage(state, message);
+    for (const message of missed) sendMessage(state, message, true);
     this.#roster.broadcast(wire.session.rejoined(state.name), state);
     return true;
   }

@@ -85,9 +85,9 @@ export class TcpMember implements Member {
     return this.#outbox.queuedBytes;
   }
 
-  /** Queues `bytes`; dropped once closed. */
-  deliver(bytes: Uint8Array): void {
-    this.#outbox.send(bytes);
+  /** Queues `bytes` (owed, whatever the limit, when `catchUp`); dropped once closed. */
+  deliver(bytes: Uint8Array, catchUp = false): void {
+    this.#outbox.send(bytes, catchUp);
   }
 
   /**

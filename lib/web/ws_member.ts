@@ -114,9 +114,10 @@ export class WsMember implements Member {
     }
   }
 
-  /** A message of the room, with its id. */
-  message(message: RoomMessage): void {
-    this.#outbox.send(messageEvent(message, message.from === this.#name));
+  /** A message of the room, with its id (owed, whatever the limit, when `catchUp`). */
+  message(message: RoomMessage, catchUp = false): void {
+    const own = message.from === this.#name;
+    this.#outbox.send(messageEvent(message, own), catchUp);
   }
 
   /** The room took line `seq` (as message `id`, or as a command). */

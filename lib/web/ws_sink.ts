@@ -26,22 +26,40 @@ const decoder = new TextDecoder();
  */
 export class WsSink implements ByteSink {
   readonly #socket: WebSocket;
+  /** Bytes of the frame last sent that are not yet reported as written. */
+  #unreported = 0;
 
   /** Writes to `socket`. */
   constructor(socket: WebSocket) {
     this.#socket = socket;
   }
 
-  /** Sends every line of `bytes`; resolves once the socket has room again. */
+  /**
+   * Sends `bytes` as one frame (unless it is the rest of the frame already
+   * sent), then waits until the socket has taken some of its buffer; returns
+   * how much, so that a browser that reads slowly, but reads, is seen to.
+   */
   async write(bytes: Uint8Array): Promise<number> {
     this.#checkOpen();
-    // One frame for all that is queued: a frame costs far more than a line.
-    this.#socket.send(decoder.decode(bytes.subarray(0, bytes.length - 1)));
-    while (this.#socket.bufferedAmount > WS_LOW_WATER_BYTES) {
+    if (this.#unreported === 0) {
+      // One frame for all that is queued: a frame costs far more than a line.
+      this.#socket.send(decoder.decode(bytes.subarray(0, bytes.length - 1)));
+      this.#unreported = bytes.length;
+    }
+    const before = this.#socket.bufferedAmount;
+    while (
+      this.#socket.bufferedAmount > WS_LOW_WATER_BYTES &&
+      this.#socket.bufferedAmount >= before
+    ) {
       await new Promise((resolve) => setTimeout(resolve, WS_POLL_MS));
       this.#checkOpen();
     }
-    return bytes.length;
+    const buffered = this.#socket.bufferedAmount;
+    const taken = buffered <= WS_LOW_WATER_BYTES
+      ? this.#unreported
+      : Math.max(1, Math.min(this.#unreported, before - buffered));
+    this.#unreported -= taken;
+    return taken;
   }
 
   #checkOpen(): void {

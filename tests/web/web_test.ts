@@ -54,10 +54,10 @@ async function joinPage(page: Page, url: string, name: string) {
   await logLine(page, `Hello ${name}!`);
 }
 
-/** Waits for the log to show a line containing `text`. */
-async function logLine(page: Page, text: string) {
+/** Waits (`timeout` ms at most) for the log to show a line containing `text`. */
+async function logLine(page: Page, text: string, timeout = WAIT_MS) {
   await page.getByRole("log").getByText(text, { exact: false }).first()
-    .waitFor({ timeout: WAIT_MS });
+    .waitFor({ timeout });
 }
 
 /** Types `text` into the message box and presses Enter. */
@@ -167,6 +167,71 @@ const HOSTILE = [
   `\x1b]0;owned\x07\x1b[2J red`,
   `Z${"\u0336".repeat(500)}!`,
 ];
+
+/** Lines of about 1000 bytes: a tab's buffers fill in thousands, not millions. */
+function floodLines(count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) => `flood ${String(i).padStart(5, "0")} ${"x".repeat(980)}`,
+  );
+}
+
+testInBrowser(
+  "a tab that stops reading is dropped while another tab and nc keep every line, and catches up once it reads again",
+  async () => {
+    const room = await startWebRoom(["--rate-limit", "off"]);
+    await using _server = room.server;
+    await using browser = await launchBrowser();
+    const frozen = await browser.newPage();
+    const reader = await browser.newPage();
+    await joinPage(frozen, room.url, "frozen");
+    await joinPage(reader, room.url, "reader");
+    await using watcher = await RawClient.join(room.port, "watcher");
+    await using sender = await RawClient.join(room.port, "sender");
+    // The tab's script stops at its next statement (the next frame's
+    // handler): from then on nothing takes the socket's frames, and once
+    // Chromium's and the kernel's buffers are full, the server's queue grows.
+    const debug = await frozen.context().newCDPSession(frozen);
+    await debug.send("Debugger.enable");
+    await debug.send("Debugger.pause");
+
+    // 6 MB: more than loopback's socket buffers and Chromium's hold (the
+    // tab was dropped near the 4000th line here).
+    const lines = floodLines(6_000);
+    await sender.send(...lines);
+    await room.server.stdout.waitForLine(
+      "*** frozen left (not reading messages fast enough)",
+    );
+    const last = `<sender> ${lines.at(-1)}`;
+    await watcher.waitForLine(last);
+    assertEquals(
+      watcher.lines.filter((line) => line.startsWith("<sender> ")),
+      lines.map((line) => `<sender> ${line}`),
+    );
+    await logLine(reader, lines.at(-1)!, 8 * WAIT_MS);
+    const said = (texts: string[]) =>
+      texts.filter((text) => text.startsWith("<sender> flood "));
+    assertEquals(
+      said(await logTexts(reader)),
+      lines.map((l) => `<sender> ${l}`),
+    );
+    assertOk(
+      !room.server.stdout.lines.some((line) =>
+        /^\*\*\* (reader|watcher|sender) left/.test(line)
+      ),
+      "only the frozen tab was dropped",
+    );
+
+    // Running again, the tab reconnects by itself (close code 1013) and its
+    // session catches it up: every line once, in order.
+    await debug.send("Debugger.resume");
+    await logLine(frozen, lines.at(-1)!, 8 * WAIT_MS);
+    assertEquals(
+      said(await logTexts(frozen)),
+      lines.map((l) => `<sender> ${l}`),
+    );
+  },
+);
 
 testInBrowser(
   "hostile text shows as inert text: no element made, no script run, no dialog",

@@ -59,6 +59,18 @@ function save() {
   sessionStorage.setItem("chatlab.name", session.name);
 }
 
+let saving = false;
+
+/** Saves once after the lines being taken now, not once for each. */
+function saveSoon() {
+  if (saving) return;
+  saving = true;
+  queueMicrotask(() => {
+    saving = false;
+    save();
+  });
+}
+
 function connect() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   socket = new WebSocket(`${scheme}//${location.host}/ws`);
@@ -173,12 +185,24 @@ function isNearBottom() {
   return scrollHeight - scrollTop - clientHeight < 48;
 }
 
+/**
+ * Whether the log sticks to the bottom for the lines being added now: decided
+ * once, before the first of them, and the scrolling done once after the last
+ * (a frame may hold many lines; measuring the log for each would lay the
+ * whole page out again each time).
+ */
+let stickToBottom = null;
+
 function append(item, { counts = true } = {}) {
-  const stick = isNearBottom();
+  if (stickToBottom === null) {
+    stickToBottom = isNearBottom();
+    queueMicrotask(() => {
+      if (stickToBottom) ui.log.scrollTop = ui.log.scrollHeight;
+      stickToBottom = null;
+    });
+  }
   ui.log.append(item);
-  if (stick) {
-    ui.log.scrollTop = ui.log.scrollHeight;
-  } else if (counts) {
+  if (!stickToBottom && counts) {
     newBelow += 1;
     ui.newMessages.textContent = newBelow === 1
       ? "1 new message"
@@ -291,7 +315,7 @@ function showEvent(event) {
     if (seen.has(event.id)) return;
     seen.add(event.id);
     if (event.id > session.lastId) session.lastId = event.id;
-    save();
+    saveSoon();
   }
   // One of our own lines, replayed after a reconnect: it may be pending
   // (sent, but its acknowledgement lost with the connection).
