@@ -143,11 +143,6 @@ export function startNcClient(
   ]);
 }
 
-/** A pattern matching exactly `line`, a whole line of output and nothing more. */
-export function exactLine(line: string): RegExp {
-  return new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
-}
-
 /** `-n`: no DNS lookups; `-N`: shutdown(SHUT_WR) at end of stdin. */
 function ncFlags(options: NcOptions): string[] {
   return options.crlf ? ["-n", "-N", "-C"] : ["-n", "-N"];
