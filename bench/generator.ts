@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ROOT } from "../tests/support/paths.ts";
+import { ROOT } from "./processes.ts";
 
 /** The generator's source, relative to the repository root. */
 export const GENERATOR_SOURCE = "bench/load.c";

@@ -13,6 +13,9 @@ import {
 } from "../tests/support/process.ts";
 import { eventually } from "../tests/support/wait.ts";
 
+/** The repository root (defined once, in the tests' helpers): every command runs from there. */
+export { ROOT } from "../tests/support/paths.ts";
+
 /** The only address anything in the benchmark uses. */
 export const LOOPBACK = "127.0.0.1";
 

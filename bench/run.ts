@@ -17,11 +17,11 @@ import {
   firstLineOf,
   freePort,
   GENERATOR_CORE,
+  ROOT,
   SERVER_CORE,
   Spawned,
   waitForListener,
 } from "./processes.ts";
-import { ROOT } from "../tests/support/paths.ts";
 import { newestProfile, topFunctions } from "./profile.ts";
 import { renderReport } from "./report.ts";
 import type { BenchResults, LoadOutcome, LoadResult } from "./results.ts";
