@@ -1,14 +1,20 @@
 /**
- * Starting the benchmark's processes: pinned to a core, with a raised limit
- * on open files, their output collected line by line, and always killed.
+ * Starting the benchmark's processes with the tests' helpers: pinned to a
+ * core, with a raised limit on open files, their output collected line by
+ * line, and always killed; a free port, and waiting for a listener.
  *
  * @module
  */
 
-import { OutputLines } from "../tests/support/process.ts";
+import {
+  RunningProcess,
+  runToExit,
+  type SpawnOptions,
+} from "../tests/support/process.ts";
+import { eventually } from "../tests/support/wait.ts";
 
-/** The repository root: every command runs from there. */
-export const ROOT: string = new URL("../", import.meta.url).pathname;
+/** The repository root (defined once, in the tests' helpers): every command runs from there. */
+export { ROOT } from "../tests/support/paths.ts";
 
 /** The only address anything in the benchmark uses. */
 export const LOOPBACK = "127.0.0.1";
@@ -22,117 +28,15 @@ export const GENERATOR_CORE = 1;
 /** The open-file limit asked for: a room of 1000 needs more than 1024. */
 export const OPEN_FILES = 65536;
 
-/** Options for {@linkcode Spawned}. */
-export interface SpawnOptions {
-  /**
-   * Run on this CPU core only (`taskset -c`); `null` runs anywhere.
-   *
-   * @default {null}
-   */
-  core?: number | null;
-  /**
-   * What stdin is: `"null"` (at its end at once) or `"piped"` (open until
-   * {@linkcode Spawned.closeStdin}).
-   *
-   * @default {"null"}
-   */
-  stdin?: "null" | "piped";
-  /**
-   * Collect stdout; when false it goes nowhere (a room server prints the
-   * whole room's traffic, which nobody needs here).
-   *
-   * @default {true}
-   */
-  stdout?: boolean;
-}
-
 /**
- * A process started through `bash`, so that the open-file limit can be
- * raised first; `exec` then replaces bash, so {@linkcode Spawned.pid} is the
- * program's own pid (its /proc entry holds its CPU time and memory).
+ * A benchmark process: a test helpers' {@linkcode RunningProcess} with stdin
+ * at its end (`"null"`) unless asked, and the open-file limit raised to
+ * {@linkcode OPEN_FILES}.
  */
-export class Spawned implements AsyncDisposable {
-  readonly child: Deno.ChildProcess;
-  readonly stdout: OutputLines;
-  readonly stderr: OutputLines;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
-
+export class Spawned extends RunningProcess {
   /** Starts `command` with `args`. */
   constructor(command: string, args: string[], options: SpawnOptions = {}) {
-    const pin = options.core === null || options.core === undefined
-      ? []
-      : ["taskset", "-c", String(options.core)];
-    const script =
-      `ulimit -Sn ${OPEN_FILES} 2>/dev/null || ulimit -Sn "$(ulimit -Hn)"; exec "$@"`;
-    this.child = new Deno.Command("bash", {
-      args: ["-c", script, "bash", ...pin, command, ...args],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      stdin: options.stdin ?? "null",
-      stdout: options.stdout === false ? "null" : "piped",
-      stderr: "piped",
-    }).spawn();
-    this.stdout = new OutputLines(
-      options.stdout === false ? null : this.child.stdout,
-    );
-    this.stderr = new OutputLines(this.child.stderr);
-    this.#stdin = options.stdin === "piped"
-      ? this.child.stdin.getWriter()
-      : null;
-  }
-
-  /** The program's pid. */
-  get pid(): number {
-    return this.child.pid;
-  }
-
-  /** Writes `text` to stdin (started with `stdin: "piped"`). */
-  async write(text: string): Promise<void> {
-    await this.#stdin?.write(new TextEncoder().encode(text));
-  }
-
-  /** Closes stdin, if it is a pipe. */
-  async closeStdin(): Promise<void> {
-    await this.#stdin?.close().catch(() => {});
-  }
-
-  /** Waits for the exit, killing the process after `timeoutMs`. */
-  async finish(timeoutMs: number): Promise<Deno.CommandStatus> {
-    const timer = setTimeout(() => this.#kill("SIGKILL"), timeoutMs);
-    try {
-      const status = await this.child.status;
-      await Promise.all([this.stdout.done, this.stderr.done]);
-      return status;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Asks the process to stop (SIGTERM), and kills it if it has not within a second. */
-  async stop(): Promise<void> {
-    this.#kill("SIGTERM");
-    const timer = setTimeout(() => this.#kill("SIGKILL"), 1000);
-    try {
-      await this.child.status;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Kills the process if it still runs, and releases everything. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.closeStdin();
-    this.#kill("SIGKILL");
-    await this.child.status;
-    await Promise.all([this.stdout.done, this.stderr.done]);
-  }
-
-  #kill(signal: Deno.Signal): void {
-    try {
-      this.child.kill(signal);
-    } catch {
-      // It has exited already.
-    }
+    super(command, args, { stdin: "null", openFiles: OPEN_FILES, ...options });
   }
 }
 
@@ -171,14 +75,13 @@ export async function waitForListener(
   process: Spawned,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let exited = false;
   process.child.status.then(() => exited = true);
-  while (true) {
+  await eventually(`something listening on port ${port}`, async () => {
     try {
       const conn = await Deno.connect({ hostname: LOOPBACK, port });
       conn.close();
-      return;
+      return true;
     } catch (error) {
       if (!(error instanceof Deno.errors.ConnectionRefused)) throw error;
     }
@@ -187,13 +90,8 @@ export async function waitForListener(
         `The server exited before listening: ${process.stderr.text}`,
       );
     }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Nothing listened on port ${port} within ${timeoutMs} ms`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return false;
+  }, { timeoutMs, intervalMs: 20 });
 }
 
 /** The first line a command prints (stdout or stderr), or `null` if it cannot run. */
@@ -202,14 +100,8 @@ export async function firstLineOf(
   args: string[],
 ): Promise<string | null> {
   try {
-    const output = await new Deno.Command(command, {
-      args,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(output.stdout).trim() ||
-      new TextDecoder().decode(output.stderr).trim();
-    return text.split("\n")[0] ?? null;
+    const { stdoutText, stderrText } = await runToExit(command, args);
+    return (stdoutText.trim() || stderrText.trim()).split("\n")[0] ?? null;
   } catch {
     return null;
   }

@@ -7,9 +7,9 @@
 
 import { assertEquals, assertMatch, assertOk } from "./support/assert.ts";
 import { needProgram, testNeeding } from "./support/requires.ts";
-import { startServer } from "./support/process.ts";
+import { runToExit, startServer } from "./support/process.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+import { ROOT } from "./support/paths.ts";
 
 interface Report {
   ok: boolean;
@@ -24,19 +24,16 @@ const RUN_LIMIT_MS = 240_000;
 async function check(
   ...args: string[]
 ): Promise<{ report: Report; code: number }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "check", ...args, "--json"],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(RUN_LIMIT_MS),
-  }).output();
-  const stdout = new TextDecoder().decode(output.stdout);
+  const { status, stdoutText, stderrText } = await runToExit(
+    Deno.execPath(),
+    ["task", "--quiet", "check", ...args, "--json"],
+    { timeoutMs: RUN_LIMIT_MS },
+  );
   try {
-    return { report: JSON.parse(stdout), code: output.code };
+    return { report: JSON.parse(stdoutText), code: status.code };
   } catch (error) {
     throw new Error(
-      `not JSON: ${stdout}\n${new TextDecoder().decode(output.stderr)}`,
+      `not JSON: ${stdoutText}\n${stderrText}`,
       { cause: error },
     );
   }
@@ -197,15 +194,16 @@ for (const [program, failure, hint] of BROKEN_ROOMS) {
 }
 
 Deno.test("check: a command line mistake is one line and exit code 2", async () => {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "check", "--mode", "room"],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assertEquals(output.code, 2);
+  const { status, stderrText } = await runToExit(Deno.execPath(), [
+    "task",
+    "--quiet",
+    "check",
+    "--mode",
+    "room",
+  ]);
+  assertEquals(status.code, 2);
   assertEquals(
-    new TextDecoder().decode(output.stderr),
+    stderrText,
     "error: Give exactly one of --server HOST:PORT, --server-cmd COMMAND or --client-cmd COMMAND (see --help)\n",
   );
 });
@@ -234,23 +232,15 @@ function uniqueSleep(): string {
 
 /** Command lines of running processes that start with `prefix`. */
 async function processesStartingWith(prefix: string): Promise<string[]> {
-  const ps = await new Deno.Command("ps", {
-    args: ["-eo", "args"],
-    stdout: "piped",
-  }).output();
-  return new TextDecoder().decode(ps.stdout).split("\n")
-    .filter((line) => line.startsWith(prefix));
+  const ps = await runToExit("ps", ["-eo", "args"]);
+  return ps.stdout.filter((line) => line.startsWith(prefix));
 }
 
 /** Runs a shell command in the repository; its trimmed stdout. */
 async function shell(command: string): Promise<string> {
-  const output = await new Deno.Command("sh", {
-    args: ["-c", command],
-    cwd: ROOT,
-    stdout: "piped",
-  }).output();
-  assertEquals(output.code, 0, command);
-  return new TextDecoder().decode(output.stdout).trim();
+  const { status, stdoutText } = await runToExit("sh", ["-c", command]);
+  assertEquals(status.code, 0, command);
+  return stdoutText.trim();
 }
 
 /** The sample report card in README.md's "Checking a student's program". */
@@ -267,6 +257,7 @@ function readmeSample(): string[] {
  */
 const AS_TYPED = {
   clearEnv: true,
+  noColor: false,
   env: Object.fromEntries(
     Object.entries(Deno.env.toObject()).filter(([name]) => name !== "INIT_CWD"),
   ),
@@ -289,22 +280,18 @@ testNeeding(
     assertEquals(lines.length, 3);
     const sample = readmeSample();
     for (const line of lines) {
-      const output = await new Deno.Command("sh", {
-        args: ["-c", line],
-        cwd: ROOT,
+      const output = await runToExit("sh", ["-c", line], {
         ...AS_TYPED,
-        stdout: "piped",
-        stderr: "piped",
-        signal: AbortSignal.timeout(RUN_LIMIT_MS),
-      }).output();
-      const text = new TextDecoder().decode(output.stdout);
+        timeoutMs: RUN_LIMIT_MS,
+      });
+      const text = output.stdoutText;
       assertMatch(text, /^Checking the (server|client) /);
       assertMatch(
         text,
         /\n\d+ passed, \d+ failed, \d+ not applicable \(\d+ checks, [\d.]+ s\)\n$/,
       );
       // The lesson's programs fail some checks; chatlab's room passes all.
-      assertEquals(output.code, line.includes("lesson_") ? 1 : 0, line);
+      assertEquals(output.status.code, line.includes("lesson_") ? 1 : 0, line);
       if (line.includes("lesson_server.py")) {
         // The card the README shows is the start of the real one.
         assertEquals(text.split("\n").slice(0, sample.length), sample);
@@ -318,15 +305,13 @@ testNeeding(
       await shell(
         `cp -r deno.json deno.lock lib '${dir}' && mkdir '${dir}/tests' && cp -r tests/peers '${dir}/tests/'`,
       );
-      const output = await new Deno.Command("sh", {
-        args: ["-c", loop],
+      const output = await runToExit("sh", ["-c", loop], {
         cwd: dir,
         ...AS_TYPED,
-        stderr: "piped",
-        signal: AbortSignal.timeout(RUN_LIMIT_MS),
-      }).output();
+        timeoutMs: RUN_LIMIT_MS,
+      });
       // The loop's status is its last program's: a broken one, so 1.
-      assertEquals(output.code, 1);
+      assertEquals(output.status.code, 1);
       const folder = `${dir}/tests/peers/reports`;
       const reports = [...Deno.readDirSync(folder)].map((e) => e.name).sort();
       assertEquals(reports, [

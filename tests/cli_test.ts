@@ -2,13 +2,14 @@
 // --host and --port a user may type.
 
 import { assertEquals, assertMatch } from "./support/assert.ts";
+import { assertNoStackTrace } from "./support/chat.ts";
+import { LOOPBACK } from "./support/peers.ts";
 import {
-  assertNoStackTrace,
+  RunningProcess,
+  runScript,
   runScriptToExit,
   runToExit,
-} from "./support/chat.ts";
-import { LOOPBACK } from "./support/peers.ts";
-import { RunningProcess, runScript } from "./support/process.ts";
+} from "./support/process.ts";
 
 const CONNECTED = /^Connected to 127\.0\.0\.1:\d+\./;
 

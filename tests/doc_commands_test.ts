@@ -15,7 +15,9 @@ import {
   PRIVATE_NETWORK_MISSING,
   PrivateNetwork,
 } from "./support/private_network.ts";
-import { type RunningProcess, withTimeout } from "./support/process.ts";
+import { runToExit } from "./support/process.ts";
+import { ScratchDir } from "./support/scratch.ts";
+import { ROOT } from "./support/paths.ts";
 import { firstMissing, needProgram, testNeeding } from "./support/requires.ts";
 
 /** The address the README gives the teacher's computer. */
@@ -297,7 +299,7 @@ testNeeding(
   async () => {
     await using network = await PrivateNetwork.create(LAN_ADDRESS);
     const teacher = network.run(TEACHER);
-    await teacher.stdout.waitFor('*** Room open as "teacher".');
+    await teacher.stdout.waitForContaining('*** Room open as "teacher".');
     // The server prints what the README shows, line for line.
     const shown = codeBlocks(readDoc("README.md")).find((block) =>
       block.language === "" && block.text.startsWith("Listening on 0.0.0.0")
@@ -306,31 +308,31 @@ testNeeding(
     assertEquals(teacher.stdout.lines, shown.text.trimEnd().split("\n"));
 
     const alice = network.run(STUDENT);
-    await alice.stdout.waitFor("*** Hello alice!");
+    await alice.stdout.waitForContaining("*** Hello alice!");
     await alice.writeLines("hello class");
-    await teacher.stdout.waitFor("<alice> hello class");
+    await teacher.stdout.waitForContaining("<alice> hello class");
 
     // Without the passphrase, nc is refused; with it, nc joins.
     const stranger = network.run(NC);
-    await stranger.stdout.waitFor(/needs a password/);
+    await stranger.stdout.waitForMatch(/needs a password/);
     await stranger.writeLines("guess");
-    await stranger.stdout.waitFor("*** Disconnected: wrong password");
+    await stranger.stdout.waitForContaining("*** Disconnected: wrong password");
     const bob = network.run(NC);
     await bob.writeLines("sesame", "bob");
-    await bob.stdout.waitFor("*** Hello bob!");
+    await bob.stdout.waitForContaining("*** Hello bob!");
     await bob.writeLines("hi from nc");
-    await alice.stdout.waitFor("<bob> hi from nc");
-    await teacher.stdout.waitFor("<bob> hi from nc");
+    await alice.stdout.waitForContaining("<bob> hi from nc");
+    await teacher.stdout.waitForContaining("<bob> hi from nc");
 
     // A private message is not shown to the teacher (as the README says).
     await alice.writeLines("/msg bob psst", "after the secret");
-    await bob.stdout.waitFor("*alice* psst");
-    await teacher.stdout.waitFor("<alice> after the secret");
+    await bob.stdout.waitForContaining("*alice* psst");
+    await teacher.stdout.waitForContaining("<alice> after the secret");
     assertOk(!teacher.stdout.text.includes("psst"));
 
     await bob.writeLines("/quit");
-    await bob.stdout.waitFor("*** Goodbye, bob.");
-    assertEquals((await finished(bob)).code, 0);
+    await bob.stdout.waitForContaining("*** Goodbye, bob.");
+    assertEquals((await bob.finish()).code, 0);
   },
 );
 
@@ -340,18 +342,18 @@ testNeeding(
   async () => {
     await using network = await PrivateNetwork.create(LAN_ADDRESS);
     const server = network.run(MODERATED);
-    await server.stdout.waitFor('*** Room open as "host".');
+    await server.stdout.waitForContaining('*** Room open as "host".');
     const teacher = network.run("nc -n 127.0.0.1 5555");
     await teacher.writeLines("ms_lee", "/op owl-42");
-    await teacher.stdout.waitFor("*** ms_lee is now a moderator");
+    await teacher.stdout.waitForContaining("*** ms_lee is now a moderator");
     const student = network.run("nc -n 127.0.0.1 5555");
     await student.writeLines("sam");
-    await student.stdout.waitFor("*** Hello sam!");
+    await student.stdout.waitForContaining("*** Hello sam!");
     await teacher.writeLines("/kick sam talking over the lesson");
-    await student.stdout.waitFor(
+    await student.stdout.waitForContaining(
       "*** Disconnected: removed by teacher (talking over the lesson)",
     );
-    await server.stdout.waitFor(
+    await server.stdout.waitForContaining(
       "*** ms_lee removed sam from the room (talking over the lesson)",
     );
   },
@@ -362,22 +364,24 @@ testNeeding(
   "README's room with history: killed and restarted, it shows what was said",
   async () => {
     await using network = await PrivateNetwork.create(LAN_ADDRESS);
-    await using folder = await CheckoutCopy.create();
+    await using folder = await checkoutCopy();
     const first = network.run(WITH_HISTORY, { cwd: folder.path });
-    await first.stdout.waitFor('*** Room open as "host".');
+    await first.stdout.waitForContaining('*** Room open as "host".');
     const alice = network.run("nc -n 127.0.0.1 5555");
     await alice.writeLines("alice", "remember me");
-    await first.stdout.waitFor("<alice> remember me");
+    await first.stdout.waitForContaining("<alice> remember me");
     // deno task runs deno as a child: kill the whole process group.
-    await new Deno.Command("pkill", {
-      args: ["-KILL", "-f", "server.ts --room --db class.sqlite"],
-    }).output();
-    await finished(first);
+    await runToExit("pkill", [
+      "-KILL",
+      "-f",
+      "server.ts --room --db class.sqlite",
+    ]);
+    await first.finish();
     const second = network.run(WITH_HISTORY, { cwd: folder.path });
-    await second.stdout.waitFor('*** Room open as "host".');
+    await second.stdout.waitForContaining('*** Room open as "host".');
     const bob = network.run("nc -n 127.0.0.1 5555");
     await bob.writeLines("bob");
-    await bob.stdout.waitFor("*** End of last messages.");
+    await bob.stdout.waitForContaining("*** End of last messages.");
     assertOk(bob.stdout.lines.includes("<alice> remember me"));
   },
 );
@@ -388,13 +392,15 @@ testNeeding(
   async () => {
     await using network = await PrivateNetwork.create(LAN_ADDRESS);
     const server = network.run(WITH_WEB);
-    await server.stdout.waitFor("Open in a browser: http://127.0.0.1:8080/");
-    await server.stdout.waitFor('*** Room open as "host".');
+    await server.stdout.waitForContaining(
+      "Open in a browser: http://127.0.0.1:8080/",
+    );
+    await server.stdout.waitForContaining('*** Room open as "host".');
     const page = network.run("curl -sS http://127.0.0.1:8080/");
-    await page.stdout.waitFor("    <title>chatlab</title>");
+    await page.stdout.waitForContaining("    <title>chatlab</title>");
     const student = network.run("nc -n 127.0.0.1 5555");
     await student.writeLines("sam", "hello");
-    await server.stdout.waitFor("<sam> hello");
+    await server.stdout.waitForContaining("<sam> hello");
   },
 );
 
@@ -414,11 +420,11 @@ testNeeding(
 async function runTlsClass(makeCertificate: string): Promise<void> {
   {
     await using network = await PrivateNetwork.create(LAN_ADDRESS);
-    await using folder = await CheckoutCopy.create();
+    await using folder = await checkoutCopy();
     const maker = network.run(makeCertificate, { cwd: folder.path });
-    assertEquals((await finished(maker)).code, 0, maker.stderr.text);
+    assertEquals((await maker.finish()).code, 0, maker.stderr.text);
     const teacher = network.run(TLS_TEACHER, { cwd: folder.path });
-    await teacher.stdout.waitFor('*** Room open as "teacher".');
+    await teacher.stdout.waitForContaining('*** Room open as "teacher".');
     assertOk(
       teacher.stdout.lines.includes(
         "Encrypted with TLS (certificate cert.pem)",
@@ -435,9 +441,9 @@ async function runTlsClass(makeCertificate: string): Promise<void> {
       ),
     );
     const alice = network.run(TLS_STUDENT, { cwd: folder.path });
-    await alice.stdout.waitFor("*** Hello alice!");
+    await alice.stdout.waitForContaining("*** Hello alice!");
     await alice.writeLines("encrypted hello");
-    await teacher.stdout.waitFor("<alice> encrypted hello");
+    await teacher.stdout.waitForContaining("<alice> encrypted hello");
   }
 }
 
@@ -449,21 +455,23 @@ testNeeding(
       await t.step(`${serverCommand} | ${clientCommand}`, async () => {
         await using network = await PrivateNetwork.create(LAN_ADDRESS);
         const server = network.run(serverCommand);
-        await server.stdout.waitFor(/^Listening on /);
+        await server.stdout.waitForMatch(/^Listening on /);
         const client = network.run(clientCommand);
         if (mode === "room") {
-          await client.stdout.waitFor("*** Hello alice!");
+          await client.stdout.waitForContaining("*** Hello alice!");
           await client.writeLines("hello room");
-          await server.stdout.waitFor("<alice> hello room");
+          await server.stdout.waitForContaining("<alice> hello room");
           return;
         }
-        await client.stdout.waitFor(/^Connected to /);
+        await client.stdout.waitForMatch(/^Connected to /);
         await client.writeLines("hello server");
-        await server.stdout.waitFor("Received: hello server");
+        await server.stdout.waitForContaining("Received: hello server");
         await server.writeLines("hello client");
-        await client.stdout.waitFor("Received: hello client");
+        await client.stdout.waitForContaining("Received: hello client");
         await client.closeStdin();
-        await server.stdout.waitFor("The other side closed the connection.");
+        await server.stdout.waitForContaining(
+          "The other side closed the connection.",
+        );
       });
     }
   },
@@ -477,46 +485,30 @@ testNeeding(
       await t.step(command, async () => {
         await using network = await PrivateNetwork.create(LAN_ADDRESS);
         const process = network.run(command);
-        if (expected) await process.stdout.waitFor(expected);
-        else assertEquals((await finished(process)).code, 0);
+        if (expected) await process.stdout.waitForMatch(expected);
+        else assertEquals((await process.finish()).code, 0);
       });
     }
   },
 );
 
-/** Waits for a process to end; returns its exit code. */
-async function finished(process: RunningProcess) {
-  return await withTimeout(process.finish(), "exit");
-}
-
 /**
  * A scratch chatlab folder for commands that write files (the TLS recipe
  * writes key.pem and cert.pem "in the chatlab folder"): the tasks and lock
- * copied, the scripts linked. Made and removed by `mktemp`, `ln` and `rm`,
- * so the test needs no --allow-write.
+ * copied, the scripts linked, by `cp` and `ln`, so the test needs no
+ * --allow-write.
  */
-class CheckoutCopy implements AsyncDisposable {
-  readonly path: string;
-
-  private constructor(path: string) {
-    this.path = path;
+async function checkoutCopy(): Promise<ScratchDir> {
+  const folder = await ScratchDir.create();
+  const { status, stderrText } = await runToExit("sh", [
+    "-c",
+    'cp "$0/deno.json" "$0/deno.lock" "$1" && ln -s "$0/server.ts" "$0/client.ts" "$0/lib" "$1"',
+    ROOT,
+    folder.path,
+  ]);
+  if (!status.success) {
+    await folder[Symbol.asyncDispose]();
+    throw new Error(`cannot make a scratch chatlab folder: ${stderrText}`);
   }
-
-  static async create(): Promise<CheckoutCopy> {
-    const root = new URL("../", import.meta.url).pathname;
-    const { stdout, success } = await new Deno.Command("sh", {
-      args: [
-        "-c",
-        'dir=$(mktemp -d -t chatlab-docs.XXXXXX) && cp "$0/deno.json" "$0/deno.lock" "$dir" && ln -s "$0/server.ts" "$0/client.ts" "$0/lib" "$dir" && echo "$dir"',
-        root,
-      ],
-      stdout: "piped",
-    }).output();
-    assertOk(success, "cannot make a scratch chatlab folder");
-    return new CheckoutCopy(new TextDecoder().decode(stdout).trim());
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await new Deno.Command("rm", { args: ["-rf", this.path] }).output();
-  }
+  return folder;
 }

@@ -7,20 +7,20 @@
 // listen on an address this computer lacks fails in bind(), locally.
 
 import { assertEquals } from "./support/assert.ts";
+import { assertNoStackTrace } from "./support/chat.ts";
 import {
-  assertNoStackTrace,
-  type Outcome,
-  runScriptToExit,
-  runToExit,
-} from "./support/chat.ts";
-import {
-  commandOutput,
   isolated,
   ISOLATION_UNAVAILABLE,
   isRoot,
 } from "./support/isolation.ts";
 import { LOOPBACK } from "./support/peers.ts";
 import { testNeeding } from "./support/requires.ts";
+import {
+  commandOutput,
+  type Outcome,
+  runScriptToExit,
+  runToExit,
+} from "./support/process.ts";
 
 const USAGE = 2;
 const FAILURE = 1;
@@ -167,7 +167,9 @@ Deno.test("server says the port is already in use", async () => {
 });
 
 const UNPRIVILEGED_PORT_START = Number(
-  commandOutput("cat", ["/proc/sys/net/ipv4/ip_unprivileged_port_start"]) ??
+  await commandOutput("cat", [
+    "/proc/sys/net/ipv4/ip_unprivileged_port_start",
+  ]) ??
     1024,
 );
 

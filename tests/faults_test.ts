@@ -3,26 +3,23 @@
 // thousand at once; and the server itself stopping. In each, the server stays
 // up with bounded memory, and every healthy client gets every message in order.
 
-import { exactLine } from "./support/peers.ts";
 import { assertEquals, assertMatch, assertOk } from "./support/assert.ts";
 import { assertNoStackTrace } from "./support/chat.ts";
 import { Puppet, startCrowd } from "./support/hostile_peers.ts";
-import { RunningProcess } from "./support/process.ts";
+import { RunningProcess, runScript } from "./support/process.ts";
 import { Random, testSeed } from "./support/random.ts";
 import { RawClient } from "./support/raw_client.ts";
 import {
   assertRoomServes,
   assertSaidInOrder,
-  eventually,
-  exitOf,
   numberedLines,
   openFiles,
   residentKiB,
-  runChatlab,
   startRoomServer,
 } from "./support/room_server.ts";
 import { testNeeding } from "./support/requires.ts";
 import { NEEDS_OPENSSL, NEEDS_PYTHON3 } from "./support/programs.ts";
+import { eventually } from "./support/wait.ts";
 
 /** A control character that a terminal would obey (TAB is harmless). */
 // deno-lint-ignore no-control-regex
@@ -89,10 +86,10 @@ testNeeding(
     await using _server = server;
     await using pair = await HealthyPair.join(port);
     await pair.talk();
-    await pair.bob.waitFor("<alice> line 19");
+    await pair.bob.waitForLineStarting("<alice> line 19");
     await using victim = await Puppet.connect(port);
     await victim.send("victim");
-    await victim.waitFor("*** End of last messages.");
+    await victim.waitForLineStarting("*** End of last messages.");
     await victim.send("a whole line");
     await victim.sendRaw("half a li");
     // Nothing is on its way to the victim now, so its kernel ends the stream
@@ -101,7 +98,7 @@ testNeeding(
     await victim.process.child.status;
 
     // Its kernel closed the socket: the unfinished line ends with the stream.
-    await pair.bob.waitFor("*** victim left");
+    await pair.bob.waitForLineStarting("*** victim left");
     assertSaidInOrder(pair.bob.lines, "victim", ["a whole line", "half a li"]);
     await pair.talk();
     await pair.assertAllHeard();
@@ -118,13 +115,13 @@ testNeeding(
     await using pair = await HealthyPair.join(port);
     await using resetter = await Puppet.connect(port);
     await resetter.send("resetter");
-    await resetter.waitFor("*** Hello resetter!");
+    await resetter.waitForLineStarting("*** Hello resetter!");
     await resetter.send("before the reset");
     await pair.talk();
     await resetter.reset();
 
     assertEquals(
-      await pair.bob.waitFor("*** resetter left"),
+      await pair.bob.waitForLineStarting("*** resetter left"),
       "*** resetter left (connection lost)",
     );
     assertSaidInOrder(pair.bob.lines, "resetter", ["before the reset"]);
@@ -143,7 +140,7 @@ testNeeding(
     await using pair = await HealthyPair.join(port);
     await using ghost = await Puppet.connect(port);
     await ghost.send("ghost");
-    await ghost.waitFor("*** Hello ghost!");
+    await ghost.waitForLineStarting("*** Hello ghost!");
 
     // With the server paused, the ghost asks for /who, says more than one read
     // takes, and resets. Its kernel keeps the lines readable, so the server
@@ -157,14 +154,14 @@ testNeeding(
       server.child.kill("SIGCONT");
     }
     assertEquals(
-      await pair.bob.waitFor("*** ghost left"),
+      await pair.bob.waitForLineStarting("*** ghost left"),
       "*** ghost left (connection lost)",
     );
     // Its name is free again, and the room goes on.
     await using again = await RawClient.join(port, "ghost");
     await pair.talk();
     await pair.assertAllHeard();
-    await again.waitFor(`<alice> line 19`);
+    await again.waitForLineStarting(`<alice> line 19`);
   },
 );
 
@@ -240,7 +237,7 @@ Deno.test("room turns invalid UTF-8 into U+FFFD for its receivers", async () => 
   // An invalid name is refused and quoted back made safe: escapes, not bytes.
   await using nameless = await RawClient.connect(port);
   await nameless.sendRaw(new Uint8Array([0x41, 0xff, 0x1b, 0x5b, 0x0a]));
-  await nameless.waitFor(
+  await nameless.waitForLineStarting(
     '*** Error: Name "A\ufffd^[[" may only use letters',
   );
   await pair.talk();
@@ -279,7 +276,7 @@ Deno.test("room shrugs off binary junk: a raw ClientHello, then seeded random by
   const { server, port, pid } = await startRoom();
   await using _server = server;
   await using pair = await HealthyPair.join(port);
-  const before = residentKiB(pid);
+  const before = await residentKiB(pid);
   const random = new Random(testSeed());
   await using junk = await RawClient.connect(port);
   // TLS 1.0 record, handshake, ClientHello: what `openssl s_client` begins with.
@@ -316,14 +313,14 @@ Deno.test("room shrugs off binary junk: a raw ClientHello, then seeded random by
     assertOk(!RAW_CONTROL.test(line), `raw control in ${JSON.stringify(line)}`);
   }
   await assertRoomServes(port, pair.alice, "alice");
-  assertOk(residentKiB(pid) - before < MAX_GROWTH_KIB);
+  assertOk((await residentKiB(pid)) - before < MAX_GROWTH_KIB);
 });
 
 Deno.test("room drops a 1 MB line without a line end after 16 KiB, and keeps serving", async () => {
   const { server, port, pid } = await startRoom();
   await using _server = server;
   await using pair = await HealthyPair.join(port);
-  const before = residentKiB(pid);
+  const before = await residentKiB(pid);
   await using big = await RawClient.join(port, "big");
   // The server closes before taking it all, so the write may fail: fine.
   await big.sendRaw("m".repeat(1024 * 1024)).catch(() => {});
@@ -340,7 +337,7 @@ Deno.test("room drops a 1 MB line without a line end after 16 KiB, and keeps ser
   await pair.talk();
   await pair.assertAllHeard();
   await assertRoomServes(port, pair.alice, "alice");
-  const after = residentKiB(pid);
+  const after = await residentKiB(pid);
   console.log(`1 MB line: server RSS ${before} KiB before, ${after} KiB after`);
   assertOk(after - before < MAX_GROWTH_KIB);
 });
@@ -354,8 +351,8 @@ testNeeding(
     await using _server = server;
     // 10 lines at a time, well inside the default flood guard's budget.
     await using pair = await HealthyPair.join(port);
-    const files = openFiles(pid);
-    const before = residentKiB(pid);
+    const files = await openFiles(pid);
+    const before = await residentKiB(pid);
 
     // 8 connections from each of 125 addresses (127.0.1.1 and up), so the
     // limit of 10 per address is never reached, but the limit of 100 clients is.
@@ -380,18 +377,18 @@ testNeeding(
     );
     await pair.talk(10);
     await pair.assertAllHeard();
-    const during = residentKiB(pid);
+    const during = await residentKiB(pid);
 
     await crowd.release();
     await eventually(
       "the crowd's connections to close",
-      () => openFiles(pid) <= files + 1,
+      async () => (await openFiles(pid)) <= files + 1,
     );
     await assertRoomServes(port, pair.alice, "alice");
     console.log(
-      `1000 connections: server RSS ${before} KiB before, ${during} KiB with 100 in, ${
-        residentKiB(pid)
-      } KiB after; open files ${files} before, ${openFiles(pid)} after`,
+      `1000 connections: server RSS ${before} KiB before, ${during} KiB with 100 in, ${await residentKiB(
+        pid,
+      )} KiB after; open files ${files} before, ${await openFiles(pid)} after`,
     );
     assertOk(during - before < MAX_GROWTH_KIB);
   },
@@ -404,7 +401,7 @@ testNeeding(
     const { server, port, pid } = await startRoomServer();
     await using _server = server;
     await using pair = await HealthyPair.join(port);
-    const before = residentKiB(pid);
+    const before = await residentKiB(pid);
     await using crowd = startCrowd(port, { count: 1000 });
     await pair.talk(10);
     const summary = await crowd.summary();
@@ -421,7 +418,7 @@ testNeeding(
     await pair.assertAllHeard();
     await crowd.release();
     await assertRoomServes(port, pair.alice, "alice");
-    assertOk(residentKiB(pid) - before < MAX_GROWTH_KIB);
+    assertOk((await residentKiB(pid)) - before < MAX_GROWTH_KIB);
   },
 );
 
@@ -437,21 +434,21 @@ testNeeding(
     ]);
     await using _server = server;
     await using pair = await HealthyPair.join(port);
-    const files = openFiles(pid);
-    const before = residentKiB(pid);
+    const files = await openFiles(pid);
+    const before = await residentKiB(pid);
     await using crowd = startCrowd(port, { count: 1000 });
     await pair.talk();
     const summary = await crowd.summary();
     assertEquals(Object.values(summary.firstLines), [1000]);
     assertMatch(Object.keys(summary.firstLines)[0], /^\*\*\* Welcome/);
-    assertOk(openFiles(pid) >= files + 1000);
+    assertOk((await openFiles(pid)) >= files + 1000);
     await pair.talk(200);
     await pair.assertAllHeard();
-    const during = residentKiB(pid);
+    const during = await residentKiB(pid);
     await crowd.release();
     await eventually(
       "the crowd's connections to close",
-      () => openFiles(pid) <= files,
+      async () => (await openFiles(pid)) <= files,
     );
     await assertRoomServes(port, pair.alice, "alice");
     console.log(
@@ -463,7 +460,7 @@ testNeeding(
 
 /** `client.ts --name NAME` in the room on `port`. */
 function roomClient(port: number, name: string): RunningProcess {
-  return runChatlab("client.ts", ["--port", String(port), "--name", name]);
+  return runScript("client.ts", ["--port", String(port), "--name", name]);
 }
 
 Deno.test("server stopped with Ctrl+C tells the room, and each client.ts says so and exits 1", async () => {
@@ -480,7 +477,7 @@ Deno.test("server stopped with Ctrl+C tells the room, and each client.ts says so
   server.child.kill("SIGINT");
   await server.stdout.waitForLine("*** Shutting down: telling the room.");
   for (const client of [alice, bob]) {
-    const status = await exitOf(client);
+    const status = await client.exited();
     assertEquals(
       client.stdout.lines.at(-1),
       "*** Disconnected: the server is shutting down",
@@ -507,9 +504,9 @@ Deno.test("server killed outright: client.ts says so, keeps trying, and Ctrl+C e
   await using alice = roomClient(port, "alice");
   await alice.stdout.waitForLineStarting("*** Hello alice!");
   server.child.kill("SIGKILL");
-  await alice.stdout.waitFor(exactLine("*** Connection lost; reconnecting..."));
+  await alice.stdout.waitForLine("*** Connection lost; reconnecting...");
   alice.child.kill("SIGINT");
-  const status = await exitOf(alice);
+  const status = await alice.exited();
   assertEquals(status.code, 0);
   assertEquals(alice.stderr.lines, []);
   assertNoStackTrace(alice.stdout.text);

@@ -13,6 +13,8 @@ import {
 } from "./support/private_network.ts";
 import type { RunningProcess } from "./support/process.ts";
 import { firstMissing, testNeeding } from "./support/requires.ts";
+import { receivedLines } from "./support/chat.ts";
+import { eventually } from "./support/wait.ts";
 import { NEEDS_PYTHON3 } from "./support/programs.ts";
 
 /** The README's commands, as written (tests/doc_commands_test.ts lists them). */
@@ -63,7 +65,7 @@ async function startProxy(
   command: string,
 ): Promise<RunningProcess> {
   const proxy = network.run(command);
-  await proxy.stdout.waitFor(/^Proxy listening on 127\.0\.0\.1:5555/);
+  await proxy.stdout.waitForMatch(/^Proxy listening on 127\.0\.0\.1:5555/);
   return proxy;
 }
 
@@ -84,18 +86,18 @@ testNeeding(
   async () => {
     await using network = await PrivateNetwork.create("192.168.1.23");
     const server = network.run(C.lessonServer);
-    await server.stdout.waitFor("Listening on 6000");
+    await server.stdout.waitForContaining("Listening on 6000");
     const proxy = await startProxy(network, C.splitProxy);
     const client = network.run(C.lessonClient);
-    await proxy.stdout.waitFor(/^#1 connected from /);
+    await proxy.stdout.waitForMatch(/^#1 connected from /);
     await server.writeLines("good morning class");
     // The whole of it has reached the client before the client speaks.
-    await proxy.stderr.waitFor(/#1 client → wrote 3 bytes +│ ass$/);
+    await proxy.stderr.waitForMatch(/#1 client → wrote 3 bytes +│ ass$/);
     await client.writeLines("hello there");
-    await server.stdout.waitFor(/^Received: /);
-    await client.stdout.waitFor("Received: good morning class");
+    await server.stdout.waitForMatch(/^Received: /);
+    await client.stdout.waitForContaining("Received: good morning class");
     // The rest of "hello there" is delivered while the server's user types.
-    await proxy.stderr.waitFor(/#1 server → wrote 2 bytes +│ re$/);
+    await proxy.stderr.waitForMatch(/#1 server → wrote 2 bytes +│ re$/);
     await server.writeLines("how are you");
     await waitForCount(server, 2);
     const [first, second] = server.stdout.lines.filter((l) =>
@@ -128,18 +130,18 @@ testNeeding(
   async () => {
     await using network = await PrivateNetwork.create("192.168.1.23");
     const server = network.run(C.lessonServer);
-    await server.stdout.waitFor("Listening on 6000");
+    await server.stdout.waitForContaining("Listening on 6000");
     const proxy = await startProxy(network, C.mergeProxy);
     const client = network.run(C.lessonClient);
-    await proxy.stdout.waitFor(/^#1 connected from /);
+    await proxy.stdout.waitForMatch(/^#1 connected from /);
     await server.writeLines("good morning class");
-    await proxy.stderr.waitFor(
+    await proxy.stderr.waitForMatch(
       /#1 client → wrote 18 bytes +│ good morning class$/,
     );
     // Two lines pasted at once into the client.
     await client.write("hello\nhow are you\n");
-    await server.stdout.waitFor(/^Received: /);
-    await client.stdout.waitFor("Received: good morning class");
+    await server.stdout.waitForMatch(/^Received: /);
+    await client.stdout.waitForContaining("Received: good morning class");
     assertEquals(printed(server.stdout.lines), [
       "Listening on 6000",
       "Received: hellohow are you",
@@ -158,15 +160,15 @@ testNeeding(
     await t.step("take turns through --split 3", async () => {
       await using network = await PrivateNetwork.create("192.168.1.23");
       const server = network.run(C.turnsServer);
-      await server.stdout.waitFor(/^Listening on 127\.0\.0\.1:6000$/);
+      await server.stdout.waitForMatch(/^Listening on 127\.0\.0\.1:6000$/);
       const proxy = await startProxy(network, C.splitProxy);
       const client = network.run(C.turnsClient);
-      await client.stdout.waitFor(/^Connected to /);
+      await client.stdout.waitForMatch(/^Connected to /);
       await client.writeLines("hello there");
-      await server.stdout.waitFor("Received: hello there");
+      await server.stdout.waitForContaining("Received: hello there");
       await server.writeLines("good morning class");
-      await client.stdout.waitFor("Received: good morning class");
-      await proxy.stderr.waitFor(/#1 server → wrote 3 bytes +│ lo $/);
+      await client.stdout.waitForContaining("Received: good morning class");
+      await proxy.stderr.waitForMatch(/#1 server → wrote 3 bytes +│ lo $/);
       assertEquals(
         printed(shown("chatlab's server prints:")),
         printed(server.stdout.lines),
@@ -198,14 +200,14 @@ testNeeding(
     await t.step("chat through --merge 200", async () => {
       await using network = await PrivateNetwork.create("192.168.1.23");
       const server = network.run(C.chatServer);
-      await server.stdout.waitFor(/^Listening on 127\.0\.0\.1:6000$/);
+      await server.stdout.waitForMatch(/^Listening on 127\.0\.0\.1:6000$/);
       const proxy = await startProxy(network, C.mergeProxy);
       const client = network.run(C.chatClient);
-      await client.stdout.waitFor(/^Connected to /);
+      await client.stdout.waitForMatch(/^Connected to /);
       await client.write("hello\nhow are you\n");
-      await server.stdout.waitFor("Received: how are you");
+      await server.stdout.waitForContaining("Received: how are you");
       // The proxy glued them into one write; chatlab still sees two lines.
-      await proxy.stderr.waitFor(
+      await proxy.stderr.waitForMatch(
         /#1 server → wrote 18 bytes +│ hello\\nhow are you\\n$/,
       );
       assertEquals(printed(server.stdout.lines), [
@@ -226,14 +228,9 @@ async function waitForCount(
   process: RunningProcess,
   count: number,
 ): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (
-    process.stdout.lines.filter((l) => l.startsWith("Received: ")).length <
-      count
-  ) {
-    if (Date.now() > deadline) {
-      throw new Error(`Expected ${count} messages:\n${process.stdout.text}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await eventually(
+    () => `${count} messages:\n${process.stdout.text}`,
+    () => receivedLines(process.stdout.lines).length >= count,
+    { intervalMs: 20 },
+  );
 }

@@ -3,9 +3,8 @@
 // by byte: valid UTF-8, and no character a terminal would obey.
 
 import { assertEquals, assertOk } from "./support/assert.ts";
-import { CapturedProcess } from "./support/captured_process.ts";
 import { startNcListener } from "./support/peers.ts";
-import { RunningProcess } from "./support/process.ts";
+import { RunningProcess, runScript } from "./support/process.ts";
 import { RawClient } from "./support/raw_client.ts";
 import { testNeeding } from "./support/requires.ts";
 import { NEEDS_NC } from "./support/programs.ts";
@@ -65,22 +64,21 @@ function assertTerminalSafe(bytes: Uint8Array, who: string): void {
   assertOk(!ZALGO.test(text), `${who} printed a long run of marks`);
 }
 
+/** Stdout kept byte for byte, as well as in lines. */
+const RAW = { stdoutBytes: true } as const;
+
 /** Starts `server.ts --room` with its stdout captured raw. */
 async function startCapturedRoom(): Promise<{
-  server: CapturedProcess;
+  server: RunningProcess;
   port: number;
 }> {
-  const server = new CapturedProcess(Deno.execPath(), [
-    "run",
-    "--allow-net",
-    "--allow-env=CHATLAB_PASSWORD",
-    "server.ts",
+  const server = runScript("server.ts", [
     "--room",
     "--port",
     "0",
     "--rate-limit",
     "1000,1000",
-  ]);
+  ], RAW);
   const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
   await server.stdout.waitForLineStarting("*** Room open");
   return { server, port: Number(match[1]) };
@@ -88,15 +86,12 @@ async function startCapturedRoom(): Promise<{
 
 /** `client.ts --name NAME` in the room, its stdout captured raw. */
 async function joinClient(port: number, name: string) {
-  const client = new CapturedProcess(Deno.execPath(), [
-    "run",
-    "--allow-net",
-    "client.ts",
+  const client = runScript("client.ts", [
     "--port",
     String(port),
     "--name",
     name,
-  ]);
+  ], RAW);
   await client.stdout.waitForLineStarting(`*** Hello ${name}!`);
   return client;
 }
@@ -152,13 +147,13 @@ testNeeding(
       String(port),
     ]);
     await nc.writeLines("prankster");
-    await nc.stdout.waitFor("*** Hello prankster!");
+    await nc.stdout.waitForContaining("*** Hello prankster!");
     await nc.writeLines(...CORPUS.map(([input]) => input), "before");
-    await server.stdout.waitFor("<prankster> before");
+    await server.stdout.waitForContaining("<prankster> before");
 
     // The reader joins later: the corpus comes as history, then live.
     await using reader = await joinClient(port, "reader");
-    await reader.stdout.waitFor("*** End of last messages.");
+    await reader.stdout.waitForContaining("*** End of last messages.");
     const start = reader.stdout.lines.indexOf("*** Last messages:");
     const history = reader.stdout.lines.slice(
       start + 1,
@@ -169,7 +164,7 @@ testNeeding(
       "<prankster> before",
     ]);
     await nc.writeLines(...CORPUS.map(([input]) => `/me ${input}`), "after");
-    await reader.stdout.waitFor("<prankster> after");
+    await reader.stdout.waitForContaining("<prankster> after");
     assertIncludes(
       reader.stdout.lines,
       CORPUS.map(([, shown]) => `* prankster ${shown}`),
@@ -187,15 +182,19 @@ Deno.test("hostile names and commands come back to client.ts only as visible esc
   // Names are a safe set: hostile ones are refused, quoted as visible escapes.
   await using prankster = await RawClient.connect(port);
   await prankster.send(`${ESC}[2Jroot`);
-  await prankster.waitFor('*** Error: Name "^[[2Jroot" may only use letters');
+  await prankster.waitForLineStarting(
+    '*** Error: Name "^[[2Jroot" may only use letters',
+  );
   await prankster.send(`admin${RLO}`);
-  await prankster.waitFor(
+  await prankster.waitForLineStarting(
     '*** Error: Name "admin<U+202E>" may only use letters',
   );
   await prankster.send("prankster");
   await prankster.waitForLineStarting("*** Hello prankster!");
   await prankster.send(`/nick ${ESC}]0;x${BEL}`);
-  await prankster.waitFor('*** Error: Name "^[]0;x^G" may only use letters');
+  await prankster.waitForLineStarting(
+    '*** Error: Name "^[]0;x^G" may only use letters',
+  );
 
   // What the reader types is echoed back in errors, made safe too.
   await reader.writeLines(
@@ -255,19 +254,16 @@ testNeeding(
     // Not every server is chatlab: here nc plays a room that sends raw bytes.
     const fake = await startNcListener();
     await using _fake = fake.peer;
-    await using reader = new CapturedProcess(Deno.execPath(), [
-      "run",
-      "--allow-net",
-      "client.ts",
+    await using reader = runScript("client.ts", [
       "--port",
       String(fake.port),
       "--name",
       "reader",
-    ]);
+    ], RAW);
     await fake.peer.writeLines(`*** Welcome${ESC}]0;owned${BEL}`);
-    await fake.peer.stdout.waitFor("reader");
+    await fake.peer.stdout.waitForContaining("reader");
     await fake.peer.writeLines(...CORPUS.map(([input]) => input), "END");
-    await reader.stdout.waitFor("END");
+    await reader.stdout.waitForContaining("END");
     assertIncludes(reader.stdout.lines, [
       "*** Welcome^[]0;owned^G",
       ...CORPUS.map(([, shown]) => shown),

@@ -13,7 +13,6 @@ import {
   startNcClient,
   startNcListener,
 } from "./support/peers.ts";
-import { exactLine } from "./support/peers.ts";
 import { runScript, startServer } from "./support/process.ts";
 import { testNeeding } from "./support/requires.ts";
 import { NEEDS_NC, NEEDS_PYTHON3 } from "./support/programs.ts";
@@ -28,7 +27,7 @@ testNeeding(
     const { peer: lesson, port } = await startLessonServer();
     await using _lesson = lesson;
     await using client = runScript("client.ts", ["127.0.0.1", String(port)]);
-    await client.stdout.waitFor(CONNECTED);
+    await client.stdout.waitForMatch(CONNECTED);
 
     const turns = [
       ["hello from Deno", "hello from Python"],
@@ -43,8 +42,8 @@ testNeeding(
       // input() drops the line end and send() adds none: this message comes
       // without `\n`, in one read, which the client takes as the message.
       await lesson.writeLines(theirs);
-      await lesson.stdout.waitFor(exactLine(`Received: ${ours}`));
-      await client.stdout.waitFor(exactLine(`Received: ${theirs}`));
+      await lesson.stdout.waitForLine(`Received: ${ours}`);
+      await client.stdout.waitForLine(`Received: ${theirs}`);
     }
     assertEquals(
       receivedLines(client.stdout.lines),
@@ -59,7 +58,7 @@ testNeeding(
     // dies, its socket closes. The client notices at once, while it waits for typing.
     await lesson.finish();
     assertMatch(lesson.stderr.text, /EOFError/);
-    await client.stdout.waitFor(exactLine(CLOSED));
+    await client.stdout.waitForLine(CLOSED);
     const status = await client.finish();
     assertEquals(client.stderr.lines, []);
     assertEquals(status.code, 0);
@@ -73,7 +72,7 @@ testNeeding(
     const { server, port } = await startServer();
     await using _server = server;
     await using lesson = startLessonClient(port);
-    await server.stdout.waitFor(CONNECTED);
+    await server.stdout.waitForMatch(CONNECTED);
 
     const turns = [
       ["hello from Python", "hello from Deno"],
@@ -83,9 +82,9 @@ testNeeding(
     for (const [theirs, ours] of turns) {
       // Sent without `\n`: one read, one message, as the lesson's recv(1024).
       await lesson.writeLines(theirs);
-      await server.stdout.waitFor(exactLine(`Received: ${theirs}`));
+      await server.stdout.waitForLine(`Received: ${theirs}`);
       await server.writeLines(ours);
-      await lesson.stdout.waitFor(exactLine(`Received: ${ours}`));
+      await lesson.stdout.waitForLine(`Received: ${ours}`);
     }
     assertEquals(
       receivedLines(server.stdout.lines),
@@ -97,7 +96,7 @@ testNeeding(
     );
 
     await lesson.closeStdin(); // EOFError: the lesson dies, its socket closes.
-    await server.stdout.waitFor(exactLine(CLOSED));
+    await server.stdout.waitForLine(CLOSED);
     const status = await server.finish();
     assertEquals(server.stderr.lines, []);
     assertEquals(status.code, 0);
@@ -111,15 +110,15 @@ testNeeding(
     const { server, port } = await startServer();
     await using _server = server;
     await using lesson = startLessonClient(port);
-    await server.stdout.waitFor(CONNECTED);
+    await server.stdout.waitForMatch(CONNECTED);
     await lesson.writeLines("anything to say?");
-    await server.stdout.waitFor(exactLine("Received: anything to say?"));
+    await server.stdout.waitForLine("Received: anything to say?");
     // The server's turn, and its input ends: it closes the connection, so the
     // lesson's recv(1024) returns no bytes and it prints an empty message.
     const status = await server.finish();
     assertEquals(status.code, 0);
     assertEquals(server.stderr.lines, []);
-    await lesson.stdout.waitFor(exactLine("Received: "));
+    await lesson.stdout.waitForLine("Received: ");
   },
 );
 
@@ -159,14 +158,14 @@ testNeeding(
     const { peer: nc, port } = await startNcListener();
     await using _nc = nc;
     await using client = runScript("client.ts", ["--port", String(port)]);
-    await client.stdout.waitFor(CONNECTED);
+    await client.stdout.waitForMatch(CONNECTED);
     await client.writeLines("your turn");
-    await nc.stdout.waitFor(exactLine("your turn"));
+    await nc.stdout.waitForLine("your turn");
     await nc.write("no line end here");
-    await client.stdout.waitFor(exactLine("Received: no line end here"));
+    await client.stdout.waitForLine("Received: no line end here");
     // nc's input ends: it shuts its side down (-N), and the client says so.
     await nc.closeStdin();
-    await client.stdout.waitFor(exactLine(CLOSED));
+    await client.stdout.waitForLine(CLOSED);
     assertEquals((await client.finish()).code, 0);
   },
 );
@@ -209,9 +208,9 @@ testNeeding(
     const { server, port } = await startServer();
     await using _server = server;
     await using nc = startNcClient(port, { crlf: true });
-    await server.stdout.waitFor(CONNECTED);
+    await server.stdout.waitForMatch(CONNECTED);
     await nc.writeLines("windows style");
-    await server.stdout.waitFor(/^Received: windows style/);
+    await server.stdout.waitForMatch(/^Received: windows style/);
     assertEquals(receivedLines(server.stdout.lines), [
       "Received: windows style",
     ]);
@@ -235,7 +234,7 @@ testNeeding(
     const { peer: lesson, port } = await startLessonServer();
     await using _lesson = lesson;
     await using client = runScript("client.ts", ["127.0.0.1", String(port)]);
-    await client.stdout.waitFor(CONNECTED);
+    await client.stdout.waitForMatch(CONNECTED);
     // Both send first, as the lesson's loop does. Each side's next line is
     // handed over the moment the other side has printed the last one: as
     // fast as the programs go, and fair, since the peer's next message is
@@ -245,14 +244,14 @@ testNeeding(
     await lesson.writeLines(FROM_LESSON[0]);
     const lessonSide = (async () => {
       for (let i = 0; i < FROM_CHATLAB.length; i++) {
-        await lesson.stdout.waitFor(exactLine(`Received: ${FROM_CHATLAB[i]}`));
+        await lesson.stdout.waitForLine(`Received: ${FROM_CHATLAB[i]}`);
         if (i + 1 < FROM_CHATLAB.length) {
           await client.writeLines(FROM_CHATLAB[i + 1]);
         }
       }
     })();
     for (let i = 0; i < FROM_LESSON.length; i++) {
-      await client.stdout.waitFor(exactLine(`Received: ${FROM_LESSON[i]}`));
+      await client.stdout.waitForLine(`Received: ${FROM_LESSON[i]}`);
       if (i + 1 < FROM_LESSON.length) {
         await lesson.writeLines(FROM_LESSON[i + 1]);
       }
@@ -278,7 +277,7 @@ testNeeding(
     const { server, port } = await startServer();
     await using _server = server;
     await using lesson = startLessonClient(port);
-    await server.stdout.waitFor(CONNECTED);
+    await server.stdout.waitForMatch(CONNECTED);
     // As `printf ... | program` does: every line at once, then the end. The
     // lesson's client sends its next message only after reading our answer,
     // so one message at a time is in flight, however fast both go.
@@ -286,7 +285,7 @@ testNeeding(
     await lesson.closeStdin();
     await server.writeLines(...FROM_CHATLAB);
     await server.closeStdin();
-    await server.stdout.waitFor(exactLine(CLOSED));
+    await server.stdout.waitForLine(CLOSED);
     assertEquals((await server.finish()).code, 0);
     await lesson.finish();
     assertEquals(

@@ -7,21 +7,19 @@
 
 import { assertEquals, assertOk } from "./support/assert.ts";
 import { Puppet } from "./support/hostile_peers.ts";
-import { WAIT_MS } from "./support/process.ts";
 import { RawClient } from "./support/raw_client.ts";
 import {
   assertRoomServes,
   assertSaidInOrder,
-  eventually,
-  exitOf,
   numberedLines,
   openFiles,
-  runChatlab,
   saidBy,
   startRoomServer,
 } from "./support/room_server.ts";
 import { testNeeding } from "./support/requires.ts";
 import { NEEDS_PYTHON3 } from "./support/programs.ts";
+import { eventually, WAIT_MS } from "./support/wait.ts";
+import { runScript } from "./support/process.ts";
 
 Deno.test("room disconnects a client that sends more than --max-unterminated-bytes without a line end", async () => {
   const { server, port } = await startRoomServer([
@@ -89,7 +87,7 @@ testNeeding(
 
     await using third = await RawClient.connect(port);
     assertEquals(
-      await third.waitFor("*** "),
+      await third.waitForLineStarting("*** "),
       "*** Disconnected: too many connections from 127.0.0.1 (the limit is 2)",
     );
     await third.waitForEnd();
@@ -97,15 +95,15 @@ testNeeding(
     // Another address (127.0.0.2 is this computer too) is welcome.
     await using carol = await Puppet.connect(port, { source: "127.0.0.2" });
     await carol.send("carol");
-    await carol.waitFor("*** Hello carol!");
+    await carol.waitForLineStarting("*** Hello carol!");
     await alice.send("hello everyone");
-    await carol.waitFor("<alice> hello everyone");
-    await bob.waitFor("<alice> hello everyone");
+    await carol.waitForLineStarting("<alice> hello everyone");
+    await bob.waitForLineStarting("<alice> hello everyone");
 
     // The count goes down when someone leaves.
     await bob.send("/quit");
     await bob.waitForEnd();
-    await alice.waitFor("*** bob left");
+    await alice.waitForLineStarting("*** bob left");
     await assertRoomServes(port, alice, "alice");
   },
 );
@@ -174,7 +172,7 @@ Deno.test("client.ts pasting a flood is told why it was cut off, and exits 1", a
   const { server, port } = await startRoomServer();
   await using _server = server;
   await using reader = await RawClient.join(port, "reader");
-  await using flooder = runChatlab("client.ts", [
+  await using flooder = runScript("client.ts", [
     "--port",
     String(port),
     "--name",
@@ -182,7 +180,7 @@ Deno.test("client.ts pasting a flood is told why it was cut off, and exits 1", a
   ]);
   await flooder.stdout.waitForLineStarting("*** Hello flooder!");
   await flooder.writeLines(...numberedLines("paste", 500));
-  assertEquals((await exitOf(flooder)).code, 1);
+  assertEquals((await flooder.exited()).code, 1);
   assertEquals(flooder.stdout.lines.slice(-2), [
     "*** Error: You are sending too fast; slow down (lines are being dropped)",
     "*** Disconnected: flooding (too many lines too fast)",
@@ -199,13 +197,13 @@ Deno.test("client.ts that finds the room full says so and exits 1", async () => 
   const { server, port } = await startRoomServer(["--max-clients", "1"]);
   await using _server = server;
   await using alice = await RawClient.join(port, "alice");
-  await using late = runChatlab("client.ts", [
+  await using late = runScript("client.ts", [
     "--port",
     String(port),
     "--name",
     "late",
   ]);
-  assertEquals((await exitOf(late)).code, 1);
+  assertEquals((await late.exited()).code, 1);
   assertEquals(late.stdout.lines, [
     `Connected to 127.0.0.1:${port}.`,
     "*** Disconnected: the server is full (1 person); try again later",
@@ -288,7 +286,7 @@ Deno.test("room closes a stalled reader's connection on its side, not just forge
     "off",
   ]);
   await using _server = server;
-  const baseline = openFiles(pid);
+  const baseline = await openFiles(pid);
   await using stalled = await RawClient.connect(port, { read: false });
   await stalled.send("stalled");
   await using sender = await RawClient.join(port, "sender");
@@ -320,7 +318,7 @@ Deno.test("room closes a stalled reader's connection on its side, not just forge
   assertOk(received > 0);
   await eventually(
     "the server's open files to drop back",
-    () => openFiles(pid) <= baseline + 1,
+    async () => (await openFiles(pid)) <= baseline + 1,
   );
   await assertRoomServes(port, sender, "sender");
 });

@@ -1,5 +1,4 @@
 import { assertEquals, assertOk } from "./support/assert.ts";
-import { WAIT_MS, withTimeout } from "./support/process.ts";
 import {
   type ByteSource,
   LineReader,
@@ -8,6 +7,7 @@ import {
 } from "../lib/wire/line_reader.ts";
 import type { Frame } from "../lib/wire/line_splitter.ts";
 import { writeAll } from "../lib/wire/write_all.ts";
+import { WAIT_MS, withTimeout } from "./support/wait.ts";
 
 const encoder = new TextEncoder();
 

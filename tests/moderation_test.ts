@@ -5,8 +5,7 @@
 import { assertEquals, assertOk } from "./support/assert.ts";
 import { RunningProcess, runScript } from "./support/process.ts";
 import { needProgram, testNeeding } from "./support/requires.ts";
-import { runChatlab, startRoomServer } from "./support/room_server.ts";
-import { exactLine } from "./support/peers.ts";
+import { startRoomServer } from "./support/room_server.ts";
 
 const NC = needProgram("nc", "netcat-openbsd");
 
@@ -24,9 +23,9 @@ async function ncStudent(
     "127.0.0.1",
     String(port),
   ]);
-  await nc.stdout.waitFor("*** Welcome");
+  await nc.stdout.waitForContaining("*** Welcome");
   await nc.writeLines(name);
-  await nc.stdout.waitFor(`*** Hello ${name}!`);
+  await nc.stdout.waitForContaining(`*** Hello ${name}!`);
   return nc;
 }
 
@@ -43,24 +42,24 @@ testNeeding(
       "--name",
       "flooder",
     ]);
-    await flooder.stdout.waitFor("*** Hello flooder!");
+    await flooder.stdout.waitForContaining("*** Hello flooder!");
     await flooder.writeLines(
       ...Array.from({ length: 30 }, (_, i) => `spam ${i}`),
     );
-    await alice.stdout.waitFor("<flooder> spam 29");
+    await alice.stdout.waitForContaining("<flooder> spam 29");
     await server.writeLines("/kick flooder please stop");
-    await flooder.stdout.waitFor(
-      exactLine("*** Disconnected: removed by teacher (please stop)"),
+    await flooder.stdout.waitForLine(
+      "*** Disconnected: removed by teacher (please stop)",
     );
     assertEquals((await flooder.child.status).code, 1);
-    await alice.stdout.waitFor(
-      exactLine("*** host removed flooder from the room (please stop)"),
+    await alice.stdout.waitForLine(
+      "*** host removed flooder from the room (please stop)",
     );
-    await server.stdout.waitFor(
+    await server.stdout.waitForContaining(
       "*** host removed flooder from the room (please stop)",
     );
     await alice.writeLines("/who");
-    await alice.stdout.waitFor(exactLine("*** In the room (2): host, alice"));
+    await alice.stdout.waitForLine("*** In the room (2): host, alice");
   },
 );
 
@@ -73,10 +72,10 @@ testNeeding(
     await using alice = await ncStudent(port, "alice", "127.0.0.1");
     await using bob = await ncStudent(port, "bob", "127.0.0.2");
     await server.writeLines("/ban bob 30");
-    await bob.stdout.waitFor(
-      exactLine("*** Disconnected: banned by teacher for 30 minutes"),
+    await bob.stdout.waitForLine(
+      "*** Disconnected: banned by teacher for 30 minutes",
     );
-    await alice.stdout.waitFor(exactLine("*** host banned bob for 30 minutes"));
+    await alice.stdout.waitForLine("*** host banned bob for 30 minutes");
 
     await using again = new RunningProcess("nc", [
       "-n",
@@ -88,10 +87,8 @@ testNeeding(
     // Refused at the door, before any name is asked for: whatever name it
     // would have typed, the address is what is banned. (Nothing is sent:
     // bytes left unread when the server closes turn its goodbye into a reset.)
-    await again.stdout.waitFor(
-      exactLine(
-        "*** Disconnected: you are banned from this room for 30 more minute(s)",
-      ),
+    await again.stdout.waitForLine(
+      "*** Disconnected: you are banned from this room for 30 more minute(s)",
     );
     await again.closeStdin();
     await again.stdout.done;
@@ -100,10 +97,12 @@ testNeeding(
     ]);
 
     await server.writeLines("/bans");
-    await server.stdout.waitFor("***   127.0.0.2 (bob) for 30 more minute(s)");
+    await server.stdout.waitForContaining(
+      "***   127.0.0.2 (bob) for 30 more minute(s)",
+    );
     await using carol = await ncStudent(port, "carol", "127.0.0.3");
     await carol.writeLines("hi");
-    await alice.stdout.waitFor(exactLine("<carol> hi"));
+    await alice.stdout.waitForLine("<carol> hi");
   },
 );
 
@@ -116,20 +115,18 @@ testNeeding(
     await using alice = await ncStudent(port, "alice", "127.0.0.1");
     await using bob = await ncStudent(port, "bob", "127.0.0.2");
     await server.writeLines("/mute bob 5");
-    await alice.stdout.waitFor(exactLine("*** host muted bob for 5 minutes"));
+    await alice.stdout.waitForLine("*** host muted bob for 5 minutes");
     await bob.writeLines("/nick bobby", "can you hear me?");
-    await alice.stdout.waitFor(exactLine("*** bob is now known as bobby"));
-    await bob.stdout.waitFor(
-      exactLine(
-        "*** Error: You are muted by the teacher; you can still read, and /msg a teacher",
-      ),
+    await alice.stdout.waitForLine("*** bob is now known as bobby");
+    await bob.stdout.waitForLine(
+      "*** Error: You are muted by the teacher; you can still read, and /msg a teacher",
     );
     await alice.writeLines("we can't hear bobby");
-    await bob.stdout.waitFor(exactLine("<alice> we can't hear bobby"));
+    await bob.stdout.waitForLine("<alice> we can't hear bobby");
     await server.writeLines("/unmute bobby");
-    await bob.stdout.waitFor(exactLine("*** host unmuted bobby"));
+    await bob.stdout.waitForLine("*** host unmuted bobby");
     await bob.writeLines("and now?");
-    await alice.stdout.waitFor(exactLine("<bobby> and now?"));
+    await alice.stdout.waitForLine("<bobby> and now?");
     assertOk(!alice.stdout.lines.includes("<bobby> can you hear me?"));
   },
 );
@@ -143,28 +140,24 @@ testNeeding(
     await using alice = await ncStudent(port, "alice");
     await using bob = await ncStudent(port, "bob");
     await server.writeLines("/slow 60");
-    await alice.stdout.waitFor(
-      exactLine(
-        "*** host turned slow mode on: one line every 60 seconds per student",
-      ),
+    await alice.stdout.waitForLine(
+      "*** host turned slow mode on: one line every 60 seconds per student",
     );
     await bob.writeLines("first", "second");
-    await alice.stdout.waitFor(exactLine("<bob> first"));
-    await bob.stdout.waitFor(
+    await alice.stdout.waitForLine("<bob> first");
+    await bob.stdout.waitForMatch(
       /^\*\*\* Error: Slow mode: one line every 60 s; wait 60 s more$/,
     );
     await server.writeLines("/slow 0", "/quiet on");
-    await alice.stdout.waitFor(
-      exactLine("*** host turned quiet mode on: only teachers may talk"),
+    await alice.stdout.waitForLine(
+      "*** host turned quiet mode on: only teachers may talk",
     );
     await alice.writeLines("may I?");
-    await alice.stdout.waitFor(
-      exactLine(
-        "*** Error: Quiet mode: only the teacher may talk now; you can /msg a teacher",
-      ),
+    await alice.stdout.waitForLine(
+      "*** Error: Quiet mode: only the teacher may talk now; you can /msg a teacher",
     );
     await server.writeLines("listen please");
-    await alice.stdout.waitFor(exactLine("<host> listen please"));
+    await alice.stdout.waitForLine("<host> listen please");
     assertOk(!bob.stdout.lines.includes("<bob> second"));
     assertOk(!bob.stdout.lines.includes("<alice> may I?"));
   },
@@ -177,15 +170,17 @@ testNeeding(
     const { server, port } = await startRoomServer();
     await using _server = server;
     await server.writeLines("/topic Sockets, part 2");
-    await server.stdout.waitFor("*** host set the topic: Sockets, part 2");
+    await server.stdout.waitForContaining(
+      "*** host set the topic: Sockets, part 2",
+    );
     await using carol = runScript("client.ts", [
       "--port",
       String(port),
       "--name",
       "carol",
     ]);
-    await carol.stdout.waitFor("*** Hello carol!");
-    await carol.stdout.waitFor(exactLine("*** Topic: Sockets, part 2"));
+    await carol.stdout.waitForContaining("*** Hello carol!");
+    await carol.stdout.waitForLine("*** Topic: Sockets, part 2");
     const hello = carol.stdout.lines.findIndex((l) =>
       l.includes("Hello carol")
     );
@@ -206,28 +201,26 @@ testNeeding(
     await using bob = await ncStudent(port, "bob", "127.0.0.2");
     const started = Date.now();
     await teacher.writeLines("/op owl");
-    await teacher.stdout.waitFor(
-      exactLine("*** Error: Wrong moderator passphrase"),
+    await teacher.stdout.waitForLine(
+      "*** Error: Wrong moderator passphrase",
     );
     const waited = Date.now() - started;
     assertOk(waited >= 1900, `refused after ${waited} ms, not 2000`);
     await teacher.writeLines("/kick bob");
-    await teacher.stdout.waitFor(
-      exactLine(
-        "*** Error: /kick is for teachers (moderators); a teacher becomes one with /op PASSPHRASE",
-      ),
+    await teacher.stdout.waitForLine(
+      "*** Error: /kick is for teachers (moderators); a teacher becomes one with /op PASSPHRASE",
     );
     await teacher.writeLines("/op owl-42");
-    await bob.stdout.waitFor(exactLine("*** teacher is now a moderator"));
+    await bob.stdout.waitForLine("*** teacher is now a moderator");
     await teacher.writeLines("/who");
-    await teacher.stdout.waitFor(
-      exactLine("*** In the room (3): host, @teacher, bob"),
+    await teacher.stdout.waitForLine(
+      "*** In the room (3): host, @teacher, bob",
     );
     await teacher.writeLines("/kick bob off topic");
-    await bob.stdout.waitFor(
-      exactLine("*** Disconnected: removed by teacher (off topic)"),
+    await bob.stdout.waitForLine(
+      "*** Disconnected: removed by teacher (off topic)",
     );
-    await server.stdout.waitFor(
+    await server.stdout.waitForContaining(
       "*** teacher removed bob from the room (off topic)",
     );
   },
@@ -240,21 +233,21 @@ testNeeding(
     const { server, port } = await startRoomServer();
     await using _server = server;
     await server.writeLines("/lock on");
-    await server.stdout.waitFor("*** host locked the room: no new joins");
-    await using late = runChatlab("client.ts", [
+    await server.stdout.waitForContaining(
+      "*** host locked the room: no new joins",
+    );
+    await using late = runScript("client.ts", [
       "--port",
       String(port),
       "--name",
       "late",
     ]);
-    await late.stdout.waitFor(
-      exactLine(
-        "*** Disconnected: the room is locked; ask the teacher to unlock it",
-      ),
+    await late.stdout.waitForLine(
+      "*** Disconnected: the room is locked; ask the teacher to unlock it",
     );
     assertEquals((await late.child.status).code, 1);
     await server.writeLines("/lock off");
-    await server.stdout.waitFor("*** host unlocked the room");
+    await server.stdout.waitForContaining("*** host unlocked the room");
     await using ok = await ncStudent(port, "ontime");
     assertOk(ok.stdout.lines.some((line) => line.includes("Hello ontime")));
   },

@@ -3,9 +3,9 @@
 
 import { assertEquals } from "./support/assert.ts";
 import { assertNoStackTrace } from "./support/chat.ts";
-import { exactLine, startNcClient } from "./support/peers.ts";
-import { RunningProcess } from "./support/process.ts";
-import { runChatlab, startRoomServer } from "./support/room_server.ts";
+import { startNcClient } from "./support/peers.ts";
+import { RunningProcess, runScript } from "./support/process.ts";
+import { startRoomServer } from "./support/room_server.ts";
 import { needProgram, testNeeding } from "./support/requires.ts";
 import { ScratchDir } from "./support/scratch.ts";
 
@@ -44,7 +44,7 @@ Deno.test("a room server that may not read CHATLAB_PASSWORD refuses to start, ev
 Deno.test("a room server whose --password-file cannot be read refuses to start", async () => {
   await using folder = await ScratchDir.create();
   const missing = `${folder.path}/no-such-passphrase`;
-  const server = runChatlab("server.ts", [
+  const server = runScript("server.ts", [
     "--room",
     "--port",
     "0",
@@ -59,10 +59,8 @@ Deno.test("a room server whose --password-file cannot be read refuses to start",
 Deno.test("a room server says when it is open to anyone", async () => {
   const { server, port } = await startRoomServer();
   await using _server = server;
-  await server.stdout.waitFor(
-    exactLine(
-      `Room open to anyone who can reach port ${port} (no passphrase; set CHATLAB_PASSWORD to require one)`,
-    ),
+  await server.stdout.waitForLine(
+    `Room open to anyone who can reach port ${port} (no passphrase; set CHATLAB_PASSWORD to require one)`,
   );
 });
 
@@ -77,16 +75,16 @@ testNeeding(
       { permissions: [`--allow-read=${folder.path}`] },
     );
     await using _server = server;
-    await server.stdout.waitFor(exactLine("Room protected by a passphrase"));
+    await server.stdout.waitForLine("Room protected by a passphrase");
 
     await using stranger = startNcClient(port);
-    await stranger.stdout.waitFor(/needs a password/);
+    await stranger.stdout.waitForMatch(/needs a password/);
     await stranger.writeLines("open sesame");
-    await stranger.stdout.waitFor("*** Disconnected: wrong password");
+    await stranger.stdout.waitForContaining("*** Disconnected: wrong password");
 
     await using student = startNcClient(port);
     await student.writeLines("sesame", "bob", "hello");
-    await student.stdout.waitFor("*** Hello bob!");
-    await server.stdout.waitFor("<bob> hello");
+    await student.stdout.waitForContaining("*** Hello bob!");
+    await server.stdout.waitForContaining("<bob> hello");
   },
 );

@@ -5,7 +5,7 @@
 
 import { assertOk } from "./support/assert.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+import { ROOT } from "./support/paths.ts";
 
 Deno.test("README's test table names every program a test needs, with its Debian package", async () => {
   const programs = await Deno.readTextFile(

@@ -18,7 +18,7 @@ testNeeding(
     await using alice = await RawClient.join(port, "alice");
     await using nc = new RunningProcess("nc", ["127.0.0.1", String(port)]);
     await nc.writeLines("carol");
-    await nc.stdout.waitFor("*** Hello carol!");
+    await nc.stdout.waitForContaining("*** Hello carol!");
     await using bob = runScript("client.ts", [
       "--port",
       String(port),
@@ -27,19 +27,19 @@ testNeeding(
       "--name",
       "bob",
     ]);
-    await bob.stdout.waitFor("*** Hello bob!");
+    await bob.stdout.waitForContaining("*** Hello bob!");
 
     await alice.send("hello from alice é 漢字 😀");
-    await bob.stdout.waitFor("<alice> hello from alice é 漢字 😀");
-    await nc.stdout.waitFor("<alice> hello from alice é 漢字 😀");
-    await server.stdout.waitFor("<alice> hello from alice é 漢字 😀");
+    await bob.stdout.waitForContaining("<alice> hello from alice é 漢字 😀");
+    await nc.stdout.waitForContaining("<alice> hello from alice é 漢字 😀");
+    await server.stdout.waitForContaining("<alice> hello from alice é 漢字 😀");
 
     await nc.writeLines("hi from nc");
     await bob.writeLines("hi from bob");
-    await alice.waitFor("<carol> hi from nc");
-    await alice.waitFor("<bob> hi from bob");
-    await nc.stdout.waitFor("<bob> hi from bob");
-    await bob.stdout.waitFor("<carol> hi from nc");
+    await alice.waitForLineStarting("<carol> hi from nc");
+    await alice.waitForLineStarting("<bob> hi from bob");
+    await nc.stdout.waitForContaining("<bob> hi from bob");
+    await bob.stdout.waitForContaining("<carol> hi from nc");
 
     // No echo: a sender never receives its own line back.
     assertEquals(alice.lines.filter((line) => line.startsWith("<alice>")), []);
@@ -119,7 +119,7 @@ Deno.test("a refused name is quoted back as typed, accents and all", async () =>
   await using _server = server;
   await using zoe = await RawClient.connect(port);
   await zoe.send("Zoë");
-  await zoe.waitFor('*** Error: Name "Zoë" may only use letters');
+  await zoe.waitForLineStarting('*** Error: Name "Zoë" may only use letters');
 });
 
 Deno.test("room commands: /help, /who, /me, /nick, //, unknown, /quit", async () => {
@@ -140,8 +140,8 @@ Deno.test("room commands: /help, /who, /me, /nick, //, unknown, /quit", async ()
   await alice.waitForLine('*** Error: Unknown command "/dance"; type /help');
   await alice.send("/quit gone fishing");
   // nc users see that /quit worked before the connection closes.
-  await alice.waitFor("*** Goodbye, Alicia.");
-  await bob.waitFor("*** Alicia left (gone fishing)");
+  await alice.waitForLineStarting("*** Goodbye, Alicia.");
+  await bob.waitForLineStarting("*** Alicia left (gone fishing)");
   await alice.waitForEnd();
   await bob.send("/who");
   await bob.waitForLine("*** In the room (2): host, bob");

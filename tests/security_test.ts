@@ -3,14 +3,15 @@
 // failure is one clear line.
 
 import { assertEquals, assertMatch, assertOk } from "./support/assert.ts";
-import { assertNoStackTrace } from "./support/chat.ts";
+import { finishedCleanly } from "./support/chat.ts";
+import { isolated, ISOLATION_UNAVAILABLE } from "./support/isolation.ts";
+import { Puppet } from "./support/hostile_peers.ts";
 import {
   commandOutput,
-  isolated,
-  ISOLATION_UNAVAILABLE,
-} from "./support/isolation.ts";
-import { Puppet } from "./support/hostile_peers.ts";
-import { RunningProcess } from "./support/process.ts";
+  RunningProcess,
+  runScript,
+  type ScriptOptions,
+} from "./support/process.ts";
 import { RawClient } from "./support/raw_client.ts";
 import {
   firstMissing,
@@ -19,37 +20,22 @@ import {
   needProgram,
   testNeeding,
 } from "./support/requires.ts";
-import {
-  type ChatlabOptions,
-  runChatlab,
-  startRoomServer,
-} from "./support/room_server.ts";
+import { startRoomServer } from "./support/room_server.ts";
 import { TestCertificate } from "./support/tls.ts";
+import { escapeRegExp } from "./support/regexp.ts";
 import { passwordMatches } from "../lib/room/password.ts";
 import { NEEDS_NC, NEEDS_OPENSSL, NEEDS_PYTHON3 } from "./support/programs.ts";
 
 const PASSWORD_PERMISSION = "--allow-env=CHATLAB_PASSWORD";
-
-/** How a finished process ended, checked to have no stack trace. */
-async function finished(process: RunningProcess) {
-  const status = await process.finish();
-  assertNoStackTrace(process.stderr.text);
-  assertNoStackTrace(process.stdout.text);
-  return {
-    code: status.code,
-    stdout: process.stdout.lines,
-    stderr: process.stderr.lines,
-  };
-}
 
 /** `client.ts --name NAME` (a room client) on `port`, with extra options. */
 function roomClient(
   port: number,
   name: string,
   args: string[] = [],
-  options: ChatlabOptions = {},
+  options: ScriptOptions = {},
 ): RunningProcess {
-  return runChatlab("client.ts", [
+  return runScript("client.ts", [
     "--port",
     String(port),
     "--name",
@@ -78,16 +64,16 @@ testNeeding(
     // A plain client starts first: its connection waits for a TLS handshake
     // that never comes, and it gives up on its own after the welcome timeout.
     await using plain = roomClient(port, "plain");
-    await plain.stdout.waitFor(`Connected to 127.0.0.1:${port}.`);
+    await plain.stdout.waitForContaining(`Connected to 127.0.0.1:${port}.`);
 
     const trusting = [`--allow-read=${certificate.dir}`];
     const tls = ["--tls", "--ca", certificate.certFile];
     await using alice = roomClient(port, "alice", tls, {
       permissions: trusting,
     });
-    await alice.stdout.waitFor("*** Hello alice!");
+    await alice.stdout.waitForContaining("*** Hello alice!");
     await using bob = roomClient(port, "bob", tls, { permissions: trusting });
-    await bob.stdout.waitFor("*** Hello bob!");
+    await bob.stdout.waitForContaining("*** Hello bob!");
     // A plain peer that talks first (nc, a student's program) is cut off as
     // soon as its bytes fail the handshake.
     await using plainPeer = await RawClient.connect(port);
@@ -96,19 +82,19 @@ testNeeding(
     assertOk(!plainPeer.lines.some((line) => line.startsWith("***")));
 
     await alice.writeLines("over TLS é 漢字");
-    await bob.stdout.waitFor("<alice> over TLS é 漢字");
+    await bob.stdout.waitForContaining("<alice> over TLS é 漢字");
     await bob.writeLines("/me nods");
-    await alice.stdout.waitFor("* bob nods");
-    await server.stdout.waitFor("<alice> over TLS é 漢字");
+    await alice.stdout.waitForContaining("* bob nods");
+    await server.stdout.waitForContaining("<alice> over TLS é 漢字");
 
-    const outcome = await finished(plain);
+    const outcome = await finishedCleanly(plain);
     assertEquals(outcome.stderr, [
       "error: The server sent no welcome within 10 seconds: is it a chatlab room, and does it use TLS (then add --tls)?",
     ]);
     assertEquals(outcome.code, 1);
     // The TLS clients never noticed.
     await alice.writeLines("still here");
-    await bob.stdout.waitFor("<alice> still here");
+    await bob.stdout.waitForContaining("<alice> still here");
   },
 );
 
@@ -119,7 +105,7 @@ testNeeding(
     await using certificate = await TestCertificate.create();
     const { server, port } = await startTlsRoom(certificate);
     await using _server = server;
-    const outcome = await finished(roomClient(port, "alice", ["--tls"]));
+    const outcome = await finishedCleanly(roomClient(port, "alice", ["--tls"]));
     assertEquals(outcome.stderr, [
       `error: The TLS certificate of 127.0.0.1:${port} was not accepted (invalid peer certificate: UnknownIssuer): for a self-signed server, pass its certificate with --ca FILE`,
     ]);
@@ -135,7 +121,7 @@ testNeeding(
     await using certificate = await TestCertificate.create();
     const { server, port } = await startRoomServer();
     await using _server = server;
-    const outcome = await finished(
+    const outcome = await finishedCleanly(
       roomClient(port, "alice", ["--tls", "--ca", certificate.certFile], {
         permissions: [`--allow-read=${certificate.dir}`],
       }),
@@ -154,8 +140,8 @@ testNeeding(
   async () => {
     await using certificate = await TestCertificate.create();
     const missing = `${certificate.dir}/missing.pem`;
-    const outcome = await finished(
-      runChatlab("server.ts", [
+    const outcome = await finishedCleanly(
+      runScript("server.ts", [
         "--room",
         "--port",
         "0",
@@ -180,8 +166,8 @@ testNeeding(
   "server and client without --allow-read name the missing permission",
   async () => {
     await using certificate = await TestCertificate.create();
-    const server = await finished(
-      runChatlab("server.ts", [
+    const server = await finishedCleanly(
+      runScript("server.ts", [
         "--room",
         "--port",
         "0",
@@ -195,7 +181,7 @@ testNeeding(
       `error: Missing Deno permission: Requires read access to "${certificate.certFile}", run again with the --allow-read flag`,
     ]);
     assertEquals(server.code, 1);
-    const client = await finished(
+    const client = await finishedCleanly(
       roomClient(1, "alice", ["--tls", "--ca", certificate.certFile]),
     );
     assertEquals(client.stderr, [
@@ -223,7 +209,7 @@ Deno.test("room passphrase from CHATLAB_PASSWORD admits the right one and refuse
     env: { CHATLAB_PASSWORD: "open sesame" },
   });
   await using _server = server;
-  const withPassword = (password: string): ChatlabOptions => ({
+  const withPassword = (password: string): ScriptOptions => ({
     permissions: [PASSWORD_PERMISSION],
     env: { CHATLAB_PASSWORD: password },
   });
@@ -242,16 +228,16 @@ Deno.test("room passphrase from CHATLAB_PASSWORD admits the right one and refuse
     [],
     withPassword("open sesame!"),
   );
-  await malloryProcess.stdout.waitFor("*** Disconnected:");
+  await malloryProcess.stdout.waitForContaining("*** Disconnected:");
   // The pinned delay: 2000 ms (see tests/room/room_core_test.ts).
   assertOk(performance.now() - start >= 2000);
-  const mallory = await finished(malloryProcess);
+  const mallory = await finishedCleanly(malloryProcess);
   assertEquals(mallory.stdout.at(-1), "*** Disconnected: wrong password");
   assertEquals(mallory.stderr, []);
   assertEquals(mallory.code, 1);
   assertOk(!server.stdout.lines.some((line) => line.includes("mallory")));
 
-  const noPassword = await finished(roomClient(port, "eve"));
+  const noPassword = await finishedCleanly(roomClient(port, "eve"));
   assertEquals(noPassword.stderr, [
     "error: This room needs a password: set CHATLAB_PASSWORD (with --allow-env=CHATLAB_PASSWORD, as deno task client has) or use --password",
   ]);
@@ -282,15 +268,15 @@ testNeeding(
       "127.0.0.1",
       String(port),
     ]);
-    await nc.stdout.waitFor(
+    await nc.stdout.waitForContaining(
       "*** Welcome to the chatlab room. This room needs a password",
     );
     await nc.writeLines("sesame");
-    await nc.stdout.waitFor("*** Password accepted.");
+    await nc.stdout.waitForContaining("*** Password accepted.");
     await nc.writeLines("carol");
-    await nc.stdout.waitFor("*** Hello carol!");
+    await nc.stdout.waitForContaining("*** Hello carol!");
     await nc.writeLines("typed by hand");
-    await server.stdout.waitFor("<carol> typed by hand");
+    await server.stdout.waitForContaining("<carol> typed by hand");
   },
 );
 
@@ -300,7 +286,7 @@ testNeeding(
   NO_IPV6,
   "server and client take turns over IPv6 with --host ::1",
   async () => {
-    await using server = runChatlab("server.ts", [
+    await using server = runScript("server.ts", [
       "--host",
       "::1",
       "--port",
@@ -308,7 +294,7 @@ testNeeding(
     ]);
     const port =
       (await server.stdout.waitForMatch(/^Listening on \[::1\]:(\d+)$/))[1];
-    await using client = runChatlab("client.ts", [
+    await using client = runScript("client.ts", [
       "--host",
       "::1",
       "--port",
@@ -330,14 +316,14 @@ testNeeding(
     const { server, port } = await startRoomServer(["--host", "::1"]);
     await using _server = server;
     await using alice = roomClient(port, "alice", ["--host", "::1"]);
-    await alice.stdout.waitFor("*** Hello alice!");
+    await alice.stdout.waitForContaining("*** Hello alice!");
     await using bob = await Puppet.connect(port, { host: "::1" });
     await bob.send("bob");
-    await bob.waitFor("*** Hello bob!");
+    await bob.waitForLineStarting("*** Hello bob!");
     await alice.writeLines("hello over IPv6");
-    await bob.waitFor("<alice> hello over IPv6");
+    await bob.waitForLineStarting("<alice> hello over IPv6");
     await bob.send("hi alice");
-    await alice.stdout.waitFor("<bob> hi alice");
+    await alice.stdout.waitForContaining("<bob> hi alice");
   },
 );
 
@@ -354,7 +340,7 @@ testNeeding(
   async () => {
     const { server, port } = await startRoomServer();
     await using _server = server;
-    const listening = commandOutput("ss", ["-Hltn", `sport = :${port}`]);
+    const listening = await commandOutput("ss", ["-Hltn", `sport = :${port}`]);
     assertOk(listening !== null, "ss -Hltn failed");
     assertMatch(
       listening,
@@ -404,13 +390,9 @@ for (const host of ["0.0.0.0", "::"]) {
   );
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /** Starts a take-turns `server.ts` on port 0 with `args`; resolves with its port. */
-async function startTurnsServer(args: string[], options: ChatlabOptions = {}) {
-  const server = runChatlab("server.ts", ["--port", "0", ...args], options);
+async function startTurnsServer(args: string[], options: ScriptOptions = {}) {
+  const server = runScript("server.ts", ["--port", "0", ...args], options);
   const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
   return { server, port: Number(match[1]) };
 }
@@ -427,15 +409,15 @@ testNeeding(
       certificate.keyFile,
     ], { permissions: [`--allow-read=${certificate.dir}`] });
     await using _server = server;
-    const client = runChatlab("client.ts", ["--port", String(port)]);
+    const client = runScript("client.ts", ["--port", String(port)]);
     await client.writeLines("hello");
-    const clientOutcome = await finished(client);
+    const clientOutcome = await finishedCleanly(client);
     // Without the check, the server's TLS alert printed as `Received: ^U^C...`.
     assertEquals(clientOutcome.stderr, [
       "error: The other side is using TLS and this side is not: add --tls to the client, or drop --tls-cert from the server",
     ]);
     assertEquals(clientOutcome.code, 1);
-    const serverOutcome = await finished(server);
+    const serverOutcome = await finishedCleanly(server);
     assertEquals(serverOutcome.stderr, [
       "error: The other side is not using TLS, but this server expects it (--tls-cert): connect with client.ts --tls (received corrupt message of type InvalidContentType)",
     ]);
@@ -450,19 +432,19 @@ testNeeding(
     await using certificate = await TestCertificate.create();
     const { server, port } = await startTurnsServer([]);
     await using _server = server;
-    const client = runChatlab("client.ts", [
+    const client = runScript("client.ts", [
       "--port",
       String(port),
       "--tls",
       "--ca",
       certificate.certFile,
     ], { permissions: [`--allow-read=${certificate.dir}`] });
-    const clientOutcome = await finished(client);
+    const clientOutcome = await finishedCleanly(client);
     assertEquals(clientOutcome.stderr, [
       `error: The connection to 127.0.0.1:${port} closed during the TLS handshake: is the server using TLS (--tls-cert)?`,
     ]);
     assertEquals(clientOutcome.code, 1);
-    const serverOutcome = await finished(server);
+    const serverOutcome = await finishedCleanly(server);
     assertEquals(serverOutcome.stderr, [
       "error: The other side is using TLS and this side is not: add --tls to the client, or drop --tls-cert from the server",
     ]);

@@ -6,12 +6,12 @@ import { assertEquals, assertOk } from "./support/assert.ts";
 import { RawClient } from "./support/raw_client.ts";
 import {
   assertSaidInOrder,
-  eventually,
   numberedLines,
   openFiles,
   residentKiB,
   startRoomServer,
 } from "./support/room_server.ts";
+import { eventually } from "./support/wait.ts";
 
 const CLIENTS = 50;
 const LINES_EACH = 20;
@@ -27,8 +27,8 @@ Deno.test(`room soak: ${CLIENTS} clients say ${LINES_EACH} lines each, all hear 
   await using _server = server;
   await server.writeLines("/who");
   await server.stdout.waitForLine(ONLY_HOST);
-  const files = openFiles(pid);
-  const memory = residentKiB(pid);
+  const files = await openFiles(pid);
+  const memory = await residentKiB(pid);
 
   const names = Array.from({ length: CLIENTS }, (_, i) => `user${i}`);
   const clients: RawClient[] = [];
@@ -52,7 +52,7 @@ Deno.test(`room soak: ${CLIENTS} clients say ${LINES_EACH} lines each, all hear 
       await server.stdout.waitForLine(`<${sender}> ${lines.at(-1)}`);
       assertSaidInOrder(server.stdout.lines, sender, lines);
     }
-    const busy = residentKiB(pid);
+    const busy = await residentKiB(pid);
 
     // Half say /quit, half just close their socket.
     for (const [i, client] of clients.entries()) {
@@ -74,12 +74,12 @@ Deno.test(`room soak: ${CLIENTS} clients say ${LINES_EACH} lines each, all hear 
     );
     await eventually(
       "the server's open files to drop back",
-      () => openFiles(pid) <= files,
+      async () => (await openFiles(pid)) <= files,
     );
     console.log(
-      `soak: server RSS ${memory} KiB before, ${busy} KiB busy, ${
-        residentKiB(pid)
-      } KiB after; open files ${files} before, ${openFiles(pid)} after`,
+      `soak: server RSS ${memory} KiB before, ${busy} KiB busy, ${await residentKiB(
+        pid,
+      )} KiB after; open files ${files} before, ${await openFiles(pid)} after`,
     );
     assertOk(busy - memory < 200 * 1024);
   } finally {

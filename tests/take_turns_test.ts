@@ -13,11 +13,10 @@ import {
   type RunningProcess,
   runScript,
   startServer,
-  withTimeout,
 } from "./support/process.ts";
 import { testNeeding } from "./support/requires.ts";
-import { exactLine } from "./support/peers.ts";
 import { NEEDS_PYTHON3 } from "./support/programs.ts";
+import { withTimeout } from "./support/wait.ts";
 
 const CLOSED = "The other side closed the connection.";
 const CONNECTED = /^Connected to 127\.0\.0\.1:\d+\./;
@@ -190,7 +189,7 @@ Deno.test("client exits 0 on Ctrl+C while waiting for a reply, and the server, a
   assertEquals(status.code, 0);
   assertNoStackTrace(client.stderr.text);
   // Nothing typed: the server notices the hang-up while waiting for typing.
-  await server.stdout.waitFor(exactLine(CLOSED));
+  await server.stdout.waitForLine(CLOSED);
   const serverStatus = await server.finish();
   assertEquals(server.stderr.lines, []);
   assertEquals(serverStatus.code, 0);
@@ -218,7 +217,7 @@ Deno.test("server exits 0 on Ctrl+C while waiting for a message, and the client,
 
   assertEquals(status.code, 0);
   assertNoStackTrace(server.stderr.text);
-  await client.stdout.waitFor(exactLine(CLOSED));
+  await client.stdout.waitForLine(CLOSED);
   const clientStatus = await client.finish();
   assertEquals(client.stderr.lines, []);
   assertEquals(clientStatus.code, 0);
@@ -244,14 +243,14 @@ testNeeding(
     const { peer, port } = await startResettingServer();
     await using _peer = peer;
     await using client = runScript("client.ts", ["--port", String(port)]);
-    await client.stdout.waitFor(CONNECTED);
+    await client.stdout.waitForMatch(CONNECTED);
     await client.writeLines("hello");
     await peer.writeLines("read");
-    await peer.stdout.waitFor(exactLine("Got: hello"));
+    await peer.stdout.waitForLine("Got: hello");
     await peer.writeLines("reset");
-    await peer.stdout.waitFor(exactLine("Reset"));
+    await peer.stdout.waitForLine("Reset");
 
-    await client.stdout.waitFor(exactLine(CLOSED));
+    await client.stdout.waitForLine(CLOSED);
     const status = await client.finish();
     assertEquals(client.stderr.lines, []);
     assertEquals(status.code, 0);
@@ -265,12 +264,12 @@ testNeeding(
     const { peer, port } = await startResettingServer();
     await using _peer = peer;
     await using client = runScript("client.ts", ["--port", String(port)]);
-    await client.stdout.waitFor(CONNECTED);
+    await client.stdout.waitForMatch(CONNECTED);
     await peer.writeLines("reset");
-    await peer.stdout.waitFor(exactLine("Reset"));
+    await peer.stdout.waitForLine("Reset");
 
     await client.writeLines("hello?");
-    await client.stdout.waitFor(exactLine(CLOSED));
+    await client.stdout.waitForLine(CLOSED);
     const status = await client.finish();
     assertEquals(client.stderr.lines, []);
     assertEquals(status.code, 0);
@@ -284,12 +283,12 @@ testNeeding(
     const { server, port } = await startServer();
     await using _server = server;
     await using peer = startResettingClient(port);
-    await server.stdout.waitFor(CONNECTED);
-    await peer.stdout.waitFor(exactLine("Connected"));
+    await server.stdout.waitForMatch(CONNECTED);
+    await peer.stdout.waitForLine("Connected");
     await peer.writeLines("reset");
-    await peer.stdout.waitFor(exactLine("Reset"));
+    await peer.stdout.waitForLine("Reset");
 
-    await server.stdout.waitFor(exactLine(CLOSED));
+    await server.stdout.waitForLine(CLOSED);
     const status = await server.finish();
     assertEquals(server.stderr.lines, []);
     assertEquals(status.code, 0);

@@ -10,13 +10,12 @@ import { assertEquals, assertOk } from "./support/assert.ts";
 import { assertNoStackTrace } from "./support/chat.ts";
 import { inlineCode, markdownTable, readDoc } from "./support/docs.ts";
 import {
-  commandOutput,
   isolated,
   ISOLATION_UNAVAILABLE,
   isRoot,
 } from "./support/isolation.ts";
 import { LOOPBACK } from "./support/peers.ts";
-import { startServer } from "./support/process.ts";
+import { commandOutput, startServer } from "./support/process.ts";
 import { firstMissing, testNeeding } from "./support/requires.ts";
 import { shellQuote, TMUX_MISSING, TmuxPane } from "./support/tmux.ts";
 
@@ -39,7 +38,9 @@ const withPort = (readme: string, port: number) =>
   readme.replaceAll("5555", String(port));
 
 const UNPRIVILEGED_PORT_START = Number(
-  commandOutput("cat", ["/proc/sys/net/ipv4/ip_unprivileged_port_start"]) ??
+  await commandOutput("cat", [
+    "/proc/sys/net/ipv4/ip_unprivileged_port_start",
+  ]) ??
     1024,
 );
 const PRIVILEGED_PORT = Math.min(80, UNPRIVILEGED_PORT_START - 1);
@@ -188,7 +189,7 @@ testNeeding(
     await pane.waitForScreen((lines) => lines.at(-1) === "You:");
     await pane.type("short one");
     await pane.press("Enter");
-    await server.stdout.waitFor("Received: short one");
+    await server.stdout.waitForContaining("Received: short one");
     assertOk(!screen.join("\n").includes("Allow?"));
   },
 );

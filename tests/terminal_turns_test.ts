@@ -20,7 +20,7 @@ testNeeding(
       `${DENO} task client --port ${port}`,
     );
     await pane.waitForScreen((lines) => lines.at(-1) === "You:");
-    await server.stdout.waitFor(/^Connected to /);
+    await server.stdout.waitForMatch(/^Connected to /);
     await pane.type("half");
     await pane.waitForScreen((lines) => lines.at(-1) === "You: half");
     server.child.kill("SIGINT");
@@ -45,7 +45,7 @@ testNeeding(
     // What follows (here "[exit 0]", for a user their shell's prompt) starts
     // on a line of its own.
     assertEquals(screen.slice(-2), ["You:", "[exit 0]"]);
-    await server.stdout.waitFor(CLOSED);
+    await server.stdout.waitForContaining(CLOSED);
   },
 );
 
@@ -73,10 +73,10 @@ testNeeding(
     await pane.waitForScreen((lines) =>
       lines.some((line) => line.startsWith("*** Hello alice!"))
     );
-    await server.stdout.waitFor("*** alice joined");
+    await server.stdout.waitForContaining("*** alice joined");
     await pane.type("hello room");
     await pane.press("Enter");
-    await server.stdout.waitFor("<alice> hello room");
+    await server.stdout.waitForContaining("<alice> hello room");
     // The room's lines show as they come, without waiting for a turn.
     await server.writeLines("welcome, alice");
     await pane.waitForScreen((lines) =>

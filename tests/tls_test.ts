@@ -3,19 +3,13 @@
 // address" is 127.0.0.2, a loopback alias: nothing leaves this computer.
 
 import { assertEquals } from "./support/assert.ts";
-import { assertNoStackTrace } from "./support/chat.ts";
-import type { RunningProcess } from "./support/process.ts";
-import { runChatlab, startRoomServer } from "./support/room_server.ts";
+import { finishedCleanly } from "./support/chat.ts";
+import { startRoomServer } from "./support/room_server.ts";
 import { TestCertificate } from "./support/tls.ts";
+import { runScript } from "./support/process.ts";
 
 /** A loopback address other than 127.0.0.1, standing in for a LAN address. */
 const OTHER_ADDRESS = "127.0.0.2";
-
-async function finished(process: RunningProcess) {
-  const status = await process.finish();
-  assertNoStackTrace(process.stderr.text + process.stdout.text);
-  return { code: status.code, stderr: process.stderr.lines };
-}
 
 function tlsRoom(certificate: TestCertificate, host: string) {
   return startRoomServer([
@@ -35,7 +29,7 @@ function tlsClient(
   name: string,
   caFile = certificate.certFile,
 ) {
-  return runChatlab("client.ts", [
+  return runScript("client.ts", [
     "--host",
     host,
     "--port",
@@ -55,11 +49,11 @@ Deno.test("a TLS room works at an address other than localhost when the certific
   const { server, port } = await tlsRoom(certificate, OTHER_ADDRESS);
   await using _server = server;
   await using alice = tlsClient(certificate, OTHER_ADDRESS, port, "alice");
-  await alice.stdout.waitFor("*** Hello alice!");
+  await alice.stdout.waitForContaining("*** Hello alice!");
   await using bob = tlsClient(certificate, OTHER_ADDRESS, port, "bob");
-  await bob.stdout.waitFor("*** Hello bob!");
+  await bob.stdout.waitForContaining("*** Hello bob!");
   await alice.writeLines("over TLS at 127.0.0.2");
-  await bob.stdout.waitFor("<alice> over TLS at 127.0.0.2");
+  await bob.stdout.waitForContaining("<alice> over TLS at 127.0.0.2");
   // The certificate names the address, so the server has no warning.
   assertEquals(
     server.stdout.lines.filter((line) => line.startsWith("Warning")),
@@ -85,7 +79,7 @@ Deno.test("a client asking for a name the certificate lacks is told which names 
   });
   const { server, port } = await tlsRoom(certificate, "0.0.0.0");
   await using _server = server;
-  const outcome = await finished(
+  const outcome = await finishedCleanly(
     tlsClient(certificate, OTHER_ADDRESS, port, "alice"),
   );
   assertEquals(outcome.stderr, [
@@ -96,7 +90,7 @@ Deno.test("a client asking for a name the certificate lacks is told which names 
 
 Deno.test("a server given a certificate marked as a CA refuses to start, saying how to make one", async () => {
   await using certificate = await TestCertificate.create({ markedAsCa: true });
-  const server = runChatlab("server.ts", [
+  const server = runScript("server.ts", [
     "--room",
     "--port",
     "0",
@@ -105,7 +99,7 @@ Deno.test("a server given a certificate marked as a CA refuses to start, saying 
     "--tls-key",
     certificate.keyFile,
   ], { permissions: [`--allow-read=${certificate.dir}`] });
-  const outcome = await finished(server);
+  const outcome = await finishedCleanly(server);
   assertEquals(outcome.stderr, [
     `error: The certificate "${certificate.certFile}" is marked as a CA (CA:TRUE, openssl req -x509's default), which clients refuse as a server's own: make one with basicConstraints=critical,CA:FALSE and subjectAltName naming this computer's addresses (README: "Encrypting a room")`,
   ]);
@@ -117,8 +111,8 @@ Deno.test("a client given another certificate with --ca says it is not the serve
   await using other = await TestCertificate.create();
   const { server, port } = await tlsRoom(certificate, "127.0.0.1");
   await using _server = server;
-  const outcome = await finished(
-    runChatlab("client.ts", [
+  const outcome = await finishedCleanly(
+    runScript("client.ts", [
       "--port",
       String(port),
       "--tls",

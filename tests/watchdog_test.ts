@@ -1,9 +1,9 @@
 // .ci/watchdog.ts: a hung test fails the run, named, instead of hanging CI.
 
 import { assertEquals, assertOk } from "./support/assert.ts";
-import { runToExit } from "./support/chat.ts";
 import { needProgram, testNeeding } from "./support/requires.ts";
 import { onlySlowTestNotices, TestProgress } from "../.ci/watchdog.ts";
+import { runToExit } from "./support/process.ts";
 
 testNeeding(
   needProgram("setsid", "util-linux"),

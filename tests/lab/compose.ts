@@ -5,7 +5,10 @@
  * @module
  */
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { runToExit } from "../support/process.ts";
+
+/** How long a `docker-compose` command that only reads files may take (a hang guard). */
+const COMPOSE_WAIT_MS = 60_000;
 
 /** The compose file the lab test follows. */
 export const COMPOSE_FILE = "compose.yaml";
@@ -81,12 +84,10 @@ export const COMPOSE_COMMAND = "docker-compose";
 /** Whether `docker-compose` can be run here. */
 export async function hasDockerCompose(): Promise<boolean> {
   try {
-    const { success } = await new Deno.Command(COMPOSE_COMMAND, {
-      args: ["version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
+    const { status } = await runToExit(COMPOSE_COMMAND, ["version"], {
+      timeoutMs: COMPOSE_WAIT_MS,
+    });
+    return status.success;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
@@ -243,25 +244,11 @@ async function run(
   args: string[],
   input?: string,
 ): Promise<RunResult> {
-  const child = new Deno.Command(command, {
-    args,
-    cwd: ROOT,
-    stdin: input === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (input !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(input));
-    await writer.close();
-  }
-  const { success, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    success,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
+  const { status, stdoutText, stderrText } = await runToExit(command, args, {
+    input,
+    timeoutMs: COMPOSE_WAIT_MS,
+  });
+  return { success: status.success, stdout: stdoutText, stderr: stderrText };
 }
 
 function parseJsonOrNull(text: string): unknown {

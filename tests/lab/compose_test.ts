@@ -17,7 +17,7 @@ import {
   serviceOf,
 } from "./compose.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { ROOT } from "../support/paths.ts";
 const NETWORK = "lab";
 
 const inCi = Deno.env.get("CI") === "true";

@@ -11,7 +11,8 @@
 
 import { needProgram } from "../support/requires.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { ROOT } from "../support/paths.ts";
+import { runToExit } from "../support/process.ts";
 
 /** The longest any one Docker command may take (a build on a busy machine). */
 export const DOCKER_WAIT_MS = 300_000;
@@ -46,40 +47,12 @@ export async function run(
   args: string[],
   options: RunOptions = {},
 ): Promise<DockerResult> {
-  const child = new Deno.Command(command, {
-    args,
-    cwd: ROOT,
+  const { status, stdoutText, stderrText } = await runToExit(command, args, {
     env: options.env,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
-  }
-  const timeoutMs = options.timeoutMs ?? DOCKER_WAIT_MS;
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  try {
-    const output = await child.output();
-    const decoder = new TextDecoder();
-    const result = {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
-    if (output.signal === "SIGKILL") {
-      throw new Error(
-        `${command} ${
-          args.join(" ")
-        } took more than ${timeoutMs} ms:\n${result.stdout}${result.stderr}`,
-      );
-    }
-    return result;
-  } finally {
-    clearTimeout(timer);
-  }
+    input: options.stdin,
+    timeoutMs: options.timeoutMs ?? DOCKER_WAIT_MS,
+  });
+  return { code: status.code, stdout: stdoutText, stderr: stderrText };
 }
 
 /** Runs a command and throws with its output unless it exits 0. */

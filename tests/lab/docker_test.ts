@@ -16,7 +16,6 @@
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { RunningProcess } from "../support/process.ts";
 import { testNeeding } from "../support/requires.ts";
-import { exactLine } from "../support/peers.ts";
 import { readLabPlan, takeTurnsTranscript } from "./compose.ts";
 import {
   BaseImage,
@@ -141,19 +140,19 @@ testNeeding(
         const [program, ...args] = composeV1(build);
         await runOk(program, args, { env: project.env });
         await using server = startCompose(project, serverCommand);
-        await server.stdout.waitFor("Listening on 0.0.0.0:5555");
+        await server.stdout.waitForContaining("Listening on 0.0.0.0:5555");
         await using client = startCompose(project, clientCommand);
-        await client.stdout.waitFor("Connected to server:5555.");
+        await client.stdout.waitForContaining("Connected to server:5555.");
         await client.writeLines("hello from the client container");
-        await server.stdout.waitFor(
-          exactLine("Received: hello from the client container"),
+        await server.stdout.waitForLine(
+          "Received: hello from the client container",
         );
         await server.writeLines("hello from the server container");
-        await client.stdout.waitFor(
-          exactLine("Received: hello from the server container"),
+        await client.stdout.waitForLine(
+          "Received: hello from the server container",
         );
         assertEquals((await client.finish()).code, 0, client.stderr.text);
-        await server.stdout.waitFor(exactLine(GOODBYE));
+        await server.stdout.waitForLine(GOODBYE);
         assertEquals((await server.finish()).code, 0, server.stderr.text);
       },
     );
@@ -180,7 +179,7 @@ testNeeding(
             .map((word) => word === "5555:5555" ? "127.0.0.1::5555" : word);
           args.splice(1, 0, "--name", name);
           await using server = new RunningProcess("docker", args);
-          await server.stdout.waitFor("Listening on 0.0.0.0:5555");
+          await server.stdout.waitForContaining("Listening on 0.0.0.0:5555");
           const published = await runOk("docker", ["port", name, "5555/tcp"]);
           const port = published.stdout.match(/^127\.0\.0\.1:(\d+)$/m)?.[1];
           assertOk(port, `docker port said: ${published.stdout}`);
@@ -193,17 +192,19 @@ testNeeding(
             "--port",
             port,
           ]);
-          await client.stdout.waitFor(`Connected to 127.0.0.1:${port}.`);
+          await client.stdout.waitForContaining(
+            `Connected to 127.0.0.1:${port}.`,
+          );
           await client.writeLines("hello from this computer");
-          await server.stdout.waitFor(
-            exactLine("Received: hello from this computer"),
+          await server.stdout.waitForLine(
+            "Received: hello from this computer",
           );
           await server.writeLines("hello from the container");
-          await client.stdout.waitFor(
-            exactLine("Received: hello from the container"),
+          await client.stdout.waitForLine(
+            "Received: hello from the container",
           );
           assertEquals((await client.finish()).code, 0, client.stderr.text);
-          await server.stdout.waitFor(exactLine(GOODBYE));
+          await server.stdout.waitForLine(GOODBYE);
           assertEquals((await server.finish()).code, 0, server.stderr.text);
         } finally {
           await run("docker", ["rm", "--force", name]);
@@ -219,29 +220,29 @@ testNeeding(
           "### A room with several clients",
         );
         await using room = startCompose(project, roomCommand);
-        await room.stdout.waitFor('*** Room open as "teacher".');
+        await room.stdout.waitForContaining('*** Room open as "teacher".');
         await using alice = startCompose(project, aliceCommand);
-        await alice.stdout.waitFor("*** Hello alice!");
+        await alice.stdout.waitForContaining("*** Hello alice!");
         await using bob = startCompose(project, bobCommand);
-        await bob.stdout.waitFor("*** Hello bob!");
-        await alice.stdout.waitFor("*** bob joined");
+        await bob.stdout.waitForContaining("*** Hello bob!");
+        await alice.stdout.waitForContaining("*** bob joined");
 
         await alice.writeLines("hi from alice's container");
-        await bob.stdout.waitFor(
-          exactLine("<alice> hi from alice's container"),
+        await bob.stdout.waitForLine(
+          "<alice> hi from alice's container",
         );
-        await room.stdout.waitFor(
-          exactLine("<alice> hi from alice's container"),
+        await room.stdout.waitForLine(
+          "<alice> hi from alice's container",
         );
         await bob.writeLines("and from bob's");
-        await alice.stdout.waitFor(exactLine("<bob> and from bob's"));
+        await alice.stdout.waitForLine("<bob> and from bob's");
         await room.writeLines("welcome, both of you");
-        await alice.stdout.waitFor(exactLine("<teacher> welcome, both of you"));
-        await bob.stdout.waitFor(exactLine("<teacher> welcome, both of you"));
+        await alice.stdout.waitForLine("<teacher> welcome, both of you");
+        await bob.stdout.waitForLine("<teacher> welcome, both of you");
 
         await alice.writeLines("/quit");
         assertEquals((await alice.finish()).code, 0, alice.stderr.text);
-        await bob.stdout.waitFor(/^\*\*\* alice left/);
+        await bob.stdout.waitForMatch(/^\*\*\* alice left/);
         assertEquals((await bob.finish()).code, 0, bob.stderr.text);
         // The room runs until its teacher stops it (Ctrl+C in a terminal).
         await project.removeContainers();

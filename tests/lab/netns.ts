@@ -9,7 +9,11 @@
  * @module
  */
 
-import { RunningProcess, type SpawnOptions } from "../support/process.ts";
+import {
+  RunningProcess,
+  runToExit,
+  type SpawnOptions,
+} from "../support/process.ts";
 
 /** The two hosts of a lab. */
 export type LabHost = "server" | "client";
@@ -329,16 +333,6 @@ async function runCommand(
   command: string,
   args: string[],
 ): Promise<CommandResult> {
-  const output = await new Deno.Command(command, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  const { status, stdoutText, stderrText } = await runToExit(command, args);
+  return { code: status.code, stdout: stdoutText, stderr: stderrText };
 }

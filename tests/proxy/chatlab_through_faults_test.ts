@@ -6,10 +6,11 @@
 
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { assertNoStackTrace, receivedLines } from "../support/chat.ts";
-import { runScript, startServer, withTimeout } from "../support/process.ts";
+import { runScript, startServer } from "../support/process.ts";
 import { startRoomServer } from "../support/room_server.ts";
 import type { FaultPlan, Faults } from "../../lib/proxy/faults.ts";
 import { FaultProxy } from "../../lib/proxy/proxy.ts";
+import { withTimeout } from "../support/wait.ts";
 
 /** Both directions the same. */
 function both(faults: Faults): FaultPlan {
@@ -84,15 +85,17 @@ Deno.test("take turns: every message arrives whole through every fault combinati
     await using _server = server;
     await using proxy = await proxyTo(port, plan);
     await using client = runScript("client.ts", ["--port", String(proxy.port)]);
-    await client.stdout.waitFor(/^Connected to /);
+    await client.stdout.waitForMatch(/^Connected to /);
     for (const [i, line] of CLIENT_SAYS.entries()) {
       await client.writeLines(line);
-      await server.stdout.waitFor(`Received: ${line}`);
+      await server.stdout.waitForContaining(`Received: ${line}`);
       await server.writeLines(SERVER_SAYS[i]);
-      await client.stdout.waitFor(`Received: ${SERVER_SAYS[i]}`);
+      await client.stdout.waitForContaining(`Received: ${SERVER_SAYS[i]}`);
     }
     await client.closeStdin();
-    await server.stdout.waitFor("The other side closed the connection.");
+    await server.stdout.waitForContaining(
+      "The other side closed the connection.",
+    );
     assertEquals(receivedLines(server.stdout.lines), received(CLIENT_SAYS));
     assertEquals(receivedLines(client.stdout.lines), received(SERVER_SAYS));
   });
@@ -109,14 +112,14 @@ Deno.test("chat: every line arrives whole and in order through every fault combi
       "--mode",
       "chat",
     ]);
-    await client.stdout.waitFor(/^Connected to /);
+    await client.stdout.waitForMatch(/^Connected to /);
     // Both sides talk at once.
     await Promise.all([
       client.writeLines(...CLIENT_SAYS),
       server.writeLines(...SERVER_SAYS),
     ]);
-    await server.stdout.waitFor(`Received: ${CLIENT_SAYS.at(-1)}`);
-    await client.stdout.waitFor(`Received: ${SERVER_SAYS.at(-1)}`);
+    await server.stdout.waitForContaining(`Received: ${CLIENT_SAYS.at(-1)}`);
+    await client.stdout.waitForContaining(`Received: ${SERVER_SAYS.at(-1)}`);
     assertEquals(receivedLines(server.stdout.lines), received(CLIENT_SAYS));
     assertEquals(receivedLines(client.stdout.lines), received(SERVER_SAYS));
   });
@@ -139,23 +142,23 @@ Deno.test("room: every line arrives whole and attributed through every fault com
       "--name",
       "alice",
     ]);
-    await alice.stdout.waitFor("*** Hello alice!");
+    await alice.stdout.waitForContaining("*** Hello alice!");
     await using bob = runScript("client.ts", [
       "--port",
       String(bobProxy.port),
       "--name",
       "bob",
     ]);
-    await bob.stdout.waitFor("*** Hello bob!");
-    await alice.stdout.waitFor("*** bob joined");
+    await bob.stdout.waitForContaining("*** Hello bob!");
+    await alice.stdout.waitForContaining("*** bob joined");
     await Promise.all([
       alice.writeLines(...CLIENT_SAYS),
       bob.writeLines(...SERVER_SAYS),
     ]);
-    await bob.stdout.waitFor(`<alice> ${CLIENT_SAYS.at(-1)}`);
-    await alice.stdout.waitFor(`<bob> ${SERVER_SAYS.at(-1)}`);
-    await server.stdout.waitFor(`<alice> ${CLIENT_SAYS.at(-1)}`);
-    await server.stdout.waitFor(`<bob> ${SERVER_SAYS.at(-1)}`);
+    await bob.stdout.waitForContaining(`<alice> ${CLIENT_SAYS.at(-1)}`);
+    await alice.stdout.waitForContaining(`<bob> ${SERVER_SAYS.at(-1)}`);
+    await server.stdout.waitForContaining(`<alice> ${CLIENT_SAYS.at(-1)}`);
+    await server.stdout.waitForContaining(`<bob> ${SERVER_SAYS.at(-1)}`);
     assertEquals(saidBy(bob.stdout.lines, "alice"), CLIENT_SAYS);
     assertEquals(saidBy(alice.stdout.lines, "bob"), SERVER_SAYS);
     // The operator saw every line, whole, too.
@@ -175,9 +178,9 @@ for (const mode of ["turns", "chat"] as const) {
       "--mode",
       mode,
     ]);
-    await client.stdout.waitFor(/^Connected to /);
+    await client.stdout.waitForMatch(/^Connected to /);
     await client.writeLines("first line", "second line is cut here");
-    await server.stdout.waitFor("Received: first line");
+    await server.stdout.waitForContaining("Received: first line");
     if (mode === "turns") await server.writeLines("your turn");
     // Both see the cut by themselves: nobody closes their input.
     const status = await withTimeout(client.child.status, "the client's exit");
@@ -219,25 +222,25 @@ Deno.test("room: a cut connection is one line, then the client reconnects and ca
     "--name",
     "bob",
   ]);
-  await bob.stdout.waitFor("*** Hello bob!");
+  await bob.stdout.waitForContaining("*** Hello bob!");
   await using alice = runScript("client.ts", [
     "--port",
     String(proxy.port),
     "--name",
     "alice",
   ]);
-  await alice.stdout.waitFor("*** Hello alice!");
+  await alice.stdout.waitForContaining("*** Hello alice!");
   const said = Array.from(
     { length: 8 },
     (_, i) => `line ${i} ${"z".repeat(60)}`,
   );
   await alice.writeLines(...said);
-  await alice.stdout.waitFor("*** Connection lost; reconnecting...");
+  await alice.stdout.waitForContaining("*** Connection lost; reconnecting...");
   assertOk(cut, "the proxy cut the connection");
   await bob.writeLines("while alice was away");
-  await alice.stdout.waitFor(/^\*\*\* Reconnected/);
-  await alice.stdout.waitFor("<bob> while alice was away");
-  await bob.stdout.waitFor(`<alice> ${said.at(-1)}`);
+  await alice.stdout.waitForMatch(/^\*\*\* Reconnected/);
+  await alice.stdout.waitForContaining("<bob> while alice was away");
+  await bob.stdout.waitForContaining(`<alice> ${said.at(-1)}`);
   // Every line once, whole, in order; the cut said in one line.
   assertEquals(saidBy(bob.stdout.lines, "alice"), said);
   assertEquals(

@@ -2,9 +2,9 @@
 // documented syntax, and mistakes refused in one line before anything runs.
 
 import { assertEquals, assertThrows } from "../support/assert.ts";
-import { runToExit } from "../support/chat.ts";
 import { UsageError } from "../../lib/cli/errors.ts";
 import { parseProxyOptions } from "../../lib/proxy/options.ts";
+import { runToExit } from "../support/process.ts";
 
 function assertUsageError(args: string[], message: string): void {
   assertThrows(() => parseProxyOptions(args), (error: unknown) => {

@@ -6,11 +6,11 @@
 
 import { assertEquals, assertOk } from "../support/assert.ts";
 import { Random, testSeed } from "../support/random.ts";
-import { withTimeout } from "../support/process.ts";
 import type { FaultPlan, Faults } from "../../lib/proxy/faults.ts";
 import { FaultProxy, type TapEvent } from "../../lib/proxy/proxy.ts";
 import { cut } from "../../lib/proxy/pump.ts";
 import { SeededRandom, streamSeed } from "../../lib/proxy/seeded_random.ts";
+import { withTimeout } from "../support/wait.ts";
 
 /** A server behind the proxy: it accepts connections and hands them over. */
 class Backend implements Disposable {

@@ -66,10 +66,12 @@ Deno.test("client --wire shows exactly the reads that happened: the proxy's piec
     "chat",
     "--wire=hex",
   ]);
-  await client.stdout.waitFor(/^Connected to /);
+  await client.stdout.waitForMatch(/^Connected to /);
   const said = ["hello class", "ünïcödé 😀 split by five", "bye"];
   await server.writeLines(...said);
-  for (const line of said) await client.stdout.waitFor(`Received: ${line}`);
+  for (const line of said) {
+    await client.stdout.waitForContaining(`Received: ${line}`);
+  }
 
   // Every byte the proxy delivered, as the client's reads show them.
   const reads = parseHexView(client.stderr.lines)

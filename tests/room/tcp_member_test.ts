@@ -29,11 +29,11 @@ Deno.test("serveTcp relays a line between two sockets, not back to its sender", 
   await using served = servedRoom();
   await using alice = await RawClient.join(served.port, "alice");
   await using bob = await RawClient.join(served.port, "bob");
-  await alice.waitFor("*** bob joined");
+  await alice.waitForLineStarting("*** bob joined");
   await alice.send("hi bob");
-  assertEquals(await bob.waitFor("<alice>"), "<alice> hi bob");
+  assertEquals(await bob.waitForLineStarting("<alice>"), "<alice> hi bob");
   await bob.send("/who");
-  await bob.waitFor("*** In the room");
+  await bob.waitForLineStarting("*** In the room");
   assertEquals(alice.lines.filter((line) => line.startsWith("<")), []);
 });
 
@@ -43,12 +43,12 @@ Deno.test("serveTcp drops a socket that sends 16385 bytes without a line end", a
   await using mallory = await RawClient.join(served.port, "mallory");
   await mallory.sendRaw("x".repeat(16385));
   assertEquals(
-    await mallory.waitFor("*** Disconnected"),
+    await mallory.waitForLineStarting("*** Disconnected"),
     "*** Disconnected: sent more than 16384 bytes without a line end",
   );
   await mallory.waitForEnd();
   assertEquals(
-    await alice.waitFor("*** mallory left"),
+    await alice.waitForLineStarting("*** mallory left"),
     "*** mallory left (sent more than 16384 bytes without a line end)",
   );
 });
@@ -56,10 +56,10 @@ Deno.test("serveTcp drops a socket that sends 16385 bytes without a line end", a
 Deno.test("serveTcp: the name deadline runs on the room's clock", async () => {
   await using served = servedRoom({ nameTimeoutMs: 60_000 });
   await using lurker = await RawClient.connect(served.port);
-  await lurker.waitFor("*** Welcome");
+  await lurker.waitForLineStarting("*** Welcome");
   served.clock.advance(61_000);
   assertEquals(
-    await lurker.waitFor("*** Disconnected"),
+    await lurker.waitForLineStarting("*** Disconnected"),
     "*** Disconnected: no name was chosen within 60 seconds",
   );
   await lurker.waitForEnd();

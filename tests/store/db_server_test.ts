@@ -2,11 +2,9 @@
 // unusable file refused at start with one line, the file left untouched.
 
 import { assertEquals, assertOk } from "../support/assert.ts";
-import { runToExit } from "../support/chat.ts";
-import { runChatlab, startRoomServer } from "../support/room_server.ts";
-import { exactLine } from "../support/peers.ts";
+import { startRoomServer } from "../support/room_server.ts";
 import { RawClient } from "../support/raw_client.ts";
-import { RunningProcess } from "../support/process.ts";
+import { RunningProcess, runScript, runToExit } from "../support/process.ts";
 import { tempDir } from "../support/temp_dir.ts";
 import { DatabaseSync } from "node:sqlite";
 import { isRoot } from "../support/isolation.ts";
@@ -33,7 +31,7 @@ Deno.test("a room with --db shows its history after the server is killed and res
     await using alice = await RawClient.join(first.port, "alice");
     await using bob = await RawClient.join(first.port, "bob");
     await alice.send("before the crash", "/me takes notes");
-    await bob.waitFor("* alice takes notes");
+    await bob.waitForLineStarting("* alice takes notes");
     first.server.child.kill("SIGKILL");
     await first.server.child.status;
   }
@@ -41,12 +39,12 @@ Deno.test("a room with --db shows its history after the server is killed and res
     permissions: dbPermissions(dir),
   });
   await using _second = second.server;
-  await second.server.stdout.waitFor(
+  await second.server.stdout.waitForContaining(
     `*** History: ${db} (keeps 30 days); 2 messages to show newcomers, ids from 3.`,
   );
   await using carol = await RawClient.connect(second.port);
   await carol.send("carol");
-  await carol.waitFor("*** End of last messages.");
+  await carol.waitForLineStarting("*** End of last messages.");
   const start = carol.lines.indexOf("*** Last messages:");
   assertEquals(carol.lines.slice(start), [
     "*** Last messages:",
@@ -125,14 +123,14 @@ Deno.test("a second server on the same --db file is refused while the first runs
   await using _first = first.server;
   await using alice = await RawClient.join(first.port, "alice");
   await alice.send("still here");
-  await first.server.stdout.waitFor("<alice> still here");
+  await first.server.stdout.waitForContaining("<alice> still here");
   await assertRefused(
     db,
     `${db} is in use by another program (another chatlab server?): stop it or choose another --db file`,
     dbPermissions(dir),
   );
   await using bob = await RawClient.join(first.port, "bob");
-  await bob.waitFor("<alice> still here");
+  await bob.waitForLineStarting("<alice> still here");
 });
 
 testNeeding(
@@ -181,7 +179,7 @@ testNeeding(
 Deno.test("--db without the file permission is one line, not a prompt", async () => {
   using temp = tempDir();
   const dir = temp.path;
-  const server = runChatlab("server.ts", [
+  const server = runScript("server.ts", [
     "--room",
     "--port",
     "0",
@@ -189,8 +187,8 @@ Deno.test("--db without the file permission is one line, not a prompt", async ()
     `${dir}/class.sqlite`,
   ]);
   await using _server = server;
-  await server.stderr.waitFor(exactLine(
+  await server.stderr.waitForLine(
     `error: Missing Deno permission: Requires read access to "${dir}/class.sqlite", run again with the --allow-read flag`,
-  ));
+  );
   assertEquals((await server.child.status).code, 1);
 });

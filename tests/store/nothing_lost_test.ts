@@ -7,9 +7,9 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { assertEquals, assertOk } from "../support/assert.ts";
-import { type RunningProcess, WAIT_MS } from "../support/process.ts";
-import { runChatlab } from "../support/room_server.ts";
+import { type RunningProcess, runScript } from "../support/process.ts";
 import { tempDir } from "../support/temp_dir.ts";
+import { eventually, WAIT_MS } from "../support/wait.ts";
 
 const SENDERS = ["ann", "ben", "cat"];
 const LINES = 1000;
@@ -29,7 +29,7 @@ async function startServer(
   dir: string,
   port: number,
 ): Promise<{ server: RunningProcess; port: number }> {
-  const server = runChatlab("server.ts", [
+  const server = runScript("server.ts", [
     "--room",
     "--port",
     String(port),
@@ -38,8 +38,8 @@ async function startServer(
     "--rate-limit",
     "off",
   ], { permissions: [`--allow-read=${dir}`, `--allow-write=${dir}`] });
-  const match = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
-  await server.stdout.waitFor("*** Room open as");
+  const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
+  await server.stdout.waitForContaining("*** Room open as");
   return { server, port: Number(match[1]) };
 }
 
@@ -56,13 +56,13 @@ async function typePaced(client: RunningProcess, lines: string[]) {
 
 /** A room client.ts, connected through `port`. */
 async function join(port: number, name: string): Promise<RunningProcess> {
-  const client = runChatlab("client.ts", [
+  const client = runScript("client.ts", [
     "--port",
     String(port),
     "--name",
     name,
   ]);
-  await client.stdout.waitFor(`*** Hello ${name}!`);
+  await client.stdout.waitForContaining(`*** Hello ${name}!`);
   return client;
 }
 
@@ -80,16 +80,14 @@ async function waitForCount(
   count: number,
   ms = DELIVERY_MS,
 ): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (shownFrom(client, sender).length < count) {
-    assertOk(
-      Date.now() < deadline,
-      `${count} lines of ${sender} never arrived; last lines:\n${
+  await eventually(
+    () =>
+      `${count} lines of ${sender}; last lines:\n${
         client.stdout.lines.slice(-8).join("\n")
       }`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    () => shownFrom(client, sender).length >= count,
+    { timeoutMs: ms },
+  );
 }
 
 /** Every client, sender or reader, showed every other sender's lines once, in order. */

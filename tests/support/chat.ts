@@ -1,6 +1,6 @@
 /**
  * Helpers for end-to-end tests of chatlab's own scripts: a connected
- * server and client, a run to completion, and checks on what a user sees.
+ * server and client, and checks on what a user sees.
  *
  * @module
  */
@@ -53,41 +53,21 @@ export async function startChat(
   return pair;
 }
 
-/** How a process ended, with everything it printed. */
-export interface Outcome {
-  /** The exit status. */
-  status: Deno.CommandStatus;
-  /** Lines printed on stdout. */
-  stdout: string[];
-  /** Lines printed on stderr. */
-  stderr: string[];
-}
-
-/** Runs a command with stdin at its end (not a terminal) and collects what it printed. */
-export async function runToExit(
-  command: string,
-  args: string[],
-): Promise<Outcome> {
-  await using process = new RunningProcess(command, args);
-  return await outcomeOf(process);
-}
-
-async function outcomeOf(process: RunningProcess): Promise<Outcome> {
+/**
+ * Closes the process's stdin, waits for its end, checks that it printed no
+ * stack trace, and returns its exit code and lines.
+ */
+export async function finishedCleanly(
+  process: RunningProcess,
+): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
   const status = await process.finish();
+  assertNoStackTrace(process.stderr.text);
+  assertNoStackTrace(process.stdout.text);
   return {
-    status,
+    code: status.code,
     stdout: process.stdout.lines,
     stderr: process.stderr.lines,
   };
-}
-
-/** Runs one of chatlab's scripts, as {@linkcode runScript} starts it, to completion (stdin empty). */
-export async function runScriptToExit(
-  script: "server.ts" | "client.ts",
-  args: string[],
-): Promise<Outcome> {
-  await using process = runScript(script, args);
-  return await outcomeOf(process);
 }
 
 /** Fails if `text` looks like an uncaught error: a stack frame or "Uncaught". */

@@ -6,7 +6,7 @@
  * @module
  */
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { ROOT } from "./paths.ts";
 
 /** The text of a file in the repository, such as `README.md`. */
 export function readDoc(path: string): string {

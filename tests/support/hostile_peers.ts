@@ -97,16 +97,6 @@ export class Puppet implements AsyncDisposable {
     return got.slice("Got: ".length);
   }
 
-  /**
-   * Waits for a received line that starts with `text`; returns it.
-   *
-   * @deprecated Say what is meant: {@linkcode Puppet.waitForLine} or
-   * {@linkcode Puppet.waitForLineStarting}.
-   */
-  waitFor(text: string): Promise<string> {
-    return this.waitForLineStarting(text);
-  }
-
   /** Waits until the server has closed the connection; returns how it ended. */
   async waitForEnd(): Promise<string> {
     const match = await this.process.stdout.waitForMatch(/^Ended/);

@@ -1,3 +1,4 @@
+import { commandOutput, runToExit } from "./process.ts";
 /**
  * Runs a command cut off from every network but its own loopback, and with
  * host names looked up in /etc/hosts only: `unshare --net --mount`. Tests
@@ -9,6 +10,8 @@
 
 const NSSWITCH = new URL("./nsswitch_files_only.conf", import.meta.url)
   .pathname;
+
+const RUNS_AS_ROOT = await commandOutput("id", ["-u"]) === "0";
 
 /** Why isolation is unavailable here, or `null` when it works. */
 export const ISOLATION_UNAVAILABLE: string | null = await probeIsolation();
@@ -40,37 +43,14 @@ export function isolated(
 
 /** Whether this process runs as root (asks `id -u`: no --allow-sys needed). */
 export function isRoot(): boolean {
-  return commandOutput("id", ["-u"]) === "0";
-}
-
-/**
- * What a command prints on stdout, trimmed; `null` if it fails. Deno wants
- * --allow-all to read /proc, so tests ask small programs instead.
- */
-export function commandOutput(command: string, args: string[]): string | null {
-  try {
-    const { success, stdout } = new Deno.Command(command, {
-      args,
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    return success ? new TextDecoder().decode(stdout).trim() : null;
-  } catch {
-    return null;
-  }
+  return RUNS_AS_ROOT;
 }
 
 async function probeIsolation(): Promise<string | null> {
   const { command, args } = isolated("getent", ["hosts", "localhost"]);
   try {
-    const { success, stderr } = await new Deno.Command(command, {
-      args,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return success
-      ? null
-      : `unshare failed: ${new TextDecoder().decode(stderr).trim()}`;
+    const { status, stderrText } = await runToExit(command, args);
+    return status.success ? null : `unshare failed: ${stderrText.trim()}`;
   } catch (error) {
     return `cannot run unshare: ${
       error instanceof Error ? error.message : error

@@ -25,16 +25,11 @@ export interface ListeningPeer {
  * the `Listening on PORT` line it prints once bound.
  */
 export async function startLessonServer(): Promise<ListeningPeer> {
-  const peer = new RunningProcess("python3", [
+  return await startListeningPython([
     "tests/peers/lesson_server.py",
     LOOPBACK,
     "0",
   ]);
-  const match = await waitOrDispose(
-    peer,
-    peer.stdout.waitForMatch(/^Listening on (\d+)$/),
-  );
-  return { peer, port: Number(match[1]) };
 }
 
 /** Starts the lesson's client (`lesson_client.py`) connecting to `port`. */
@@ -55,7 +50,12 @@ export function startLessonClient(port: number): RunningProcess {
  * This one listens on port 0 and prints `Listening on PORT`.
  */
 export async function startResettingServer(): Promise<ListeningPeer> {
-  const peer = new RunningProcess("python3", ["-c", RESETTING_SERVER]);
+  return await startListeningPython(["-c", RESETTING_SERVER]);
+}
+
+/** Starts `python3 args...` and waits for the `Listening on PORT` it prints once bound. */
+async function startListeningPython(args: string[]): Promise<ListeningPeer> {
+  const peer = new RunningProcess("python3", args);
   const match = await waitOrDispose(
     peer,
     peer.stdout.waitForMatch(/^Listening on (\d+)$/),
@@ -141,11 +141,6 @@ export function startNcClient(
     LOOPBACK,
     String(port),
   ]);
-}
-
-/** A pattern matching exactly `line`, a whole line of output and nothing more. */
-export function exactLine(line: string): RegExp {
-  return new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
 }
 
 /** `-n`: no DNS lookups; `-N`: shutdown(SHUT_WR) at end of stdin. */

@@ -8,7 +8,7 @@
  */
 
 import { isRoot } from "./isolation.ts";
-import { RunningProcess, type SpawnOptions } from "./process.ts";
+import { RunningProcess, runToExit, type SpawnOptions } from "./process.ts";
 import { needProgram } from "./requires.ts";
 
 /** Why a private network cannot be made here, or `null`. */
@@ -44,7 +44,7 @@ export class PrivateNetwork implements AsyncDisposable {
       `ip link set lo up && ip link add eth0 type veth peer name peer0 && ip addr add ${address}/24 dev eth0 && ip link set peer0 up && ip link set eth0 up && echo "ready $$" && exec sleep 3600`,
     ]);
     try {
-      const match = await holder.stdout.waitFor(/^ready (\d+)$/);
+      const match = await holder.stdout.waitForMatch(/^ready (\d+)$/);
       return new PrivateNetwork(holder, Number(match[1]));
     } catch (error) {
       await holder[Symbol.asyncDispose]();
@@ -75,16 +75,12 @@ export class PrivateNetwork implements AsyncDisposable {
    */
   async [Symbol.asyncDispose](): Promise<void> {
     const net = `/proc/${this.#pid}/ns/net`;
-    await new Deno.Command("sh", {
-      args: [
-        "-c",
-        `ns=$(readlink "$0") && for p in /proc/[0-9]*; do [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && [ "\${p#/proc/}" != "$1" ] && kill -9 "\${p#/proc/}" 2>/dev/null; done; true`,
-        net,
-        String(this.#pid),
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).output();
+    await runToExit("sh", [
+      "-c",
+      `ns=$(readlink "$0") && for p in /proc/[0-9]*; do [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && [ "\${p#/proc/}" != "$1" ] && kill -9 "\${p#/proc/}" 2>/dev/null; done; true`,
+      net,
+      String(this.#pid),
+    ]);
     for (const process of this.#started) await process[Symbol.asyncDispose]();
     await this.#holder[Symbol.asyncDispose]();
   }

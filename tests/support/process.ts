@@ -1,65 +1,162 @@
 /**
- * Runs real processes for end-to-end tests: chatlab's scripts, the lesson's
- * Python programs, `nc`. Output is collected line by line so a test can wait
- * for a line instead of sleeping.
+ * Runs real processes for tests and the benchmark: chatlab's scripts, the
+ * lesson's Python programs, `nc`, the load generator. Output is collected
+ * line by line (see {@linkcode OutputLines}) so a test can wait for a line
+ * instead of sleeping; every wait is bounded.
  *
  * @module
  */
 
-/** How long a test waits for an expected line before failing (a hang guard, not a speed check). */
-export const WAIT_MS = 15_000;
+import { OutputLines } from "./output_lines.ts";
+import { ROOT } from "./paths.ts";
+import { WAIT_MS, withTimeout } from "./wait.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const encoder = new TextEncoder();
 
-/** Options for {@linkcode spawnProcess}. */
+/** Options for {@linkcode RunningProcess}. */
 export interface SpawnOptions {
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /**
+   * Set `NO_COLOR=1`, so output is plain text. Leave it out where colours are
+   * what is tested (a terminal's) or the environment must be the user's.
+   *
+   * @default {true}
+   */
+  noColor?: boolean;
+  /**
+   * Start from an empty environment: only `env` (and `NO_COLOR`, unless
+   * `noColor` is false).
+   *
+   * @default {false}
+   */
+  clearEnv?: boolean;
   /**
    * Working directory.
    *
    * @default {the repository root}
    */
   cwd?: string;
+  /**
+   * What stdin is: `"piped"` (open until {@linkcode RunningProcess.closeStdin})
+   * or `"null"` (at its end at once).
+   *
+   * @default {"piped"}
+   */
+  stdin?: "piped" | "null";
+  /**
+   * Collect stdout; when false it goes nowhere (a room server under load
+   * prints the whole room's traffic, which nobody needs).
+   *
+   * @default {true}
+   */
+  stdout?: boolean;
+  /**
+   * Keep stdout byte for byte as well ({@linkcode RunningProcess.stdoutBytes}),
+   * to check exactly what would reach a terminal: decoding to lines turns
+   * invalid UTF-8 into U+FFFD, which would hide a raw byte.
+   *
+   * @default {false}
+   */
+  stdoutBytes?: boolean;
+  /**
+   * Run on this CPU core only (`taskset -c`); `null` runs anywhere.
+   *
+   * @default {null}
+   */
+  core?: number | null;
+  /**
+   * Raise the soft limit on open files to this (or to the hard limit, if
+   * lower) first: the process is started by `bash`, which runs `ulimit -Sn`
+   * and then `exec`s it, so {@linkcode RunningProcess.pid} is still the
+   * program's own. `null` leaves the limit alone.
+   *
+   * @default {null}
+   */
+  openFiles?: number | null;
 }
 
-/** A running process with its stdin open and its output collected. */
+/** A running process, its output collected, always killed when disposed. */
 export class RunningProcess implements AsyncDisposable {
+  /** The process (`bash` only until it `exec`s, with `openFiles`). */
   readonly child: Deno.ChildProcess;
+  /** Its stdout, line by line (nothing with `stdout: false`). */
   readonly stdout: OutputLines;
+  /** Its stderr, line by line. */
   readonly stderr: OutputLines;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
+  readonly #chunks: Uint8Array[] | null;
+  readonly #bytesDone: Promise<void>;
   #stdinClosed = false;
 
+  /** Starts `command args...` (by default in the repository root). */
   constructor(command: string, args: string[], options: SpawnOptions = {}) {
-    this.child = new Deno.Command(command, {
-      args,
+    const launch = launcher(command, args, options);
+    const collect = options.stdout !== false;
+    this.child = new Deno.Command(launch.command, {
+      args: launch.args,
       cwd: options.cwd ?? ROOT,
-      env: { NO_COLOR: "1", ...options.env },
-      stdin: "piped",
-      stdout: "piped",
+      clearEnv: options.clearEnv,
+      env: options.noColor === false
+        ? options.env
+        : { NO_COLOR: "1", ...options.env },
+      stdin: options.stdin ?? "piped",
+      stdout: collect ? "piped" : "null",
       stderr: "piped",
     }).spawn();
-    this.stdout = new OutputLines(this.child.stdout);
+    let stdout: ReadableStream<Uint8Array> | null = collect
+      ? this.child.stdout
+      : null;
+    this.#chunks = collect && options.stdoutBytes ? [] : null;
+    this.#bytesDone = Promise.resolve();
+    if (stdout !== null && this.#chunks !== null) {
+      const [forLines, forBytes] = stdout.tee();
+      stdout = forLines;
+      this.#bytesDone = this.#keepBytes(forBytes, this.#chunks);
+    }
+    this.stdout = new OutputLines(stdout);
     this.stderr = new OutputLines(this.child.stderr);
-    this.#stdin = this.child.stdin.getWriter();
+    this.#stdin = options.stdin === "null"
+      ? null
+      : this.child.stdin.getWriter();
   }
 
-  /** Writes text to the process's stdin. */
+  /** The program's process id. */
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  /** Everything written to stdout so far, as bytes (needs `stdoutBytes: true`). */
+  get stdoutBytes(): Uint8Array {
+    if (this.#chunks === null) {
+      throw new Error("stdout bytes are kept only with stdoutBytes: true");
+    }
+    const bytes = new Uint8Array(
+      this.#chunks.reduce((sum, chunk) => sum + chunk.length, 0),
+    );
+    let offset = 0;
+    for (const chunk of this.#chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return bytes;
+  }
+
+  /** Writes text to the process's stdin (started with `stdin: "piped"`). */
   async write(text: string): Promise<void> {
+    if (this.#stdin === null) throw new Error("stdin is not a pipe");
     // A process that stops reading fills the pipe: fail, never hang.
     await withTimeout(this.#stdin.write(encoder.encode(text)), "stdin write");
   }
 
-  /** Writes each line followed by `\n`. */
+  /** Writes each line followed by `\n`, in one write. */
   async writeLines(...lines: string[]): Promise<void> {
     await this.write(lines.map((line) => line + "\n").join(""));
   }
 
-  /** Closes stdin (end of input). */
+  /** Closes stdin (end of input), if it is a pipe. */
   async closeStdin(): Promise<void> {
-    if (this.#stdinClosed) return;
+    if (this.#stdin === null || this.#stdinClosed) return;
     this.#stdinClosed = true;
     try {
       await withTimeout(this.#stdin.close(), "stdin close");
@@ -69,22 +166,49 @@ export class RunningProcess implements AsyncDisposable {
     }
   }
 
-  /** Closes stdin and waits for the exit status and all output. */
-  async finish(): Promise<Deno.CommandStatus> {
-    await this.closeStdin();
-    const status = await withTimeout(this.child.status, "process exit");
+  /**
+   * Waits for the process to exit by itself, its stdin left as it is
+   * (closing it would be an end of input, which a chat client acts on), and
+   * for all its output. After `timeoutMs` it is killed and this throws.
+   */
+  async exited(timeoutMs: number = WAIT_MS): Promise<Deno.CommandStatus> {
+    let status: Deno.CommandStatus;
+    try {
+      status = await withTimeout(this.child.status, "process exit", timeoutMs);
+    } catch (error) {
+      this.#kill("SIGKILL");
+      throw new Error(
+        `The process did not exit within ${timeoutMs} ms and was killed; its stderr:\n${
+          this.stderr.lines.slice(-12).join("\n")
+        }`,
+        { cause: error },
+      );
+    }
     await this.#outputDone();
     return status;
+  }
+
+  /** Closes stdin and waits for the exit status and all output (see {@linkcode RunningProcess.exited}). */
+  async finish(timeoutMs: number = WAIT_MS): Promise<Deno.CommandStatus> {
+    await this.closeStdin();
+    return await this.exited(timeoutMs);
+  }
+
+  /** Asks the process to stop (SIGTERM), and kills it if it has not within `graceMs`. */
+  async stop(graceMs = 1000): Promise<Deno.CommandStatus> {
+    this.#kill("SIGTERM");
+    const timer = setTimeout(() => this.#kill("SIGKILL"), graceMs);
+    try {
+      return await this.child.status;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Kills the process if it still runs, and releases everything. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.closeStdin();
-    try {
-      this.child.kill("SIGKILL");
-    } catch {
-      // Already exited.
-    }
+    this.#kill("SIGKILL");
     await withTimeout(this.child.status, "killed process exit");
     await this.#outputDone();
   }
@@ -92,141 +216,113 @@ export class RunningProcess implements AsyncDisposable {
   /** Waits for the end of stdout and stderr (a child of the process may hold them). */
   async #outputDone(): Promise<void> {
     await withTimeout(
-      Promise.all([this.stdout.done, this.stderr.done]),
+      Promise.all([this.stdout.done, this.stderr.done, this.#bytesDone]),
       "the end of the process's output",
     );
   }
+
+  async #keepBytes(
+    stream: ReadableStream<Uint8Array>,
+    chunks: Uint8Array[],
+  ): Promise<void> {
+    for await (const chunk of stream) chunks.push(chunk);
+  }
+
+  #kill(signal: Deno.Signal): void {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // It has exited already.
+    }
+  }
 }
 
-/** Lines of a process's output, as they arrive. */
-export class OutputLines {
-  readonly lines: string[] = [];
-  readonly done: Promise<void>;
-  #waiters: (() => void)[] = [];
-  #ended = false;
-
-  /** Collects from `stream`; `null` (output not captured) collects nothing. */
-  constructor(stream: ReadableStream<Uint8Array> | null) {
-    this.#ended = stream === null;
-    this.done = stream === null ? Promise.resolve() : this.#collect(stream);
+/** The command line that starts `command args...` pinned and with the open-file limit raised, as asked. */
+function launcher(
+  command: string,
+  args: string[],
+  options: SpawnOptions,
+): { command: string; args: string[] } {
+  const pinned = options.core === null || options.core === undefined
+    ? [command, ...args]
+    : ["taskset", "-c", String(options.core), command, ...args];
+  if (options.openFiles === null || options.openFiles === undefined) {
+    return { command: pinned[0], args: pinned.slice(1) };
   }
+  const script =
+    `ulimit -Sn ${options.openFiles} 2>/dev/null || ulimit -Sn "$(ulimit -Hn)"; exec "$@"`;
+  return { command: "bash", args: ["-c", script, "bash", ...pinned] };
+}
 
-  /** Everything so far, joined with `\n`. */
-  get text(): string {
-    return this.lines.join("\n");
-  }
+/** How a process ended, with everything it printed. */
+export interface Outcome {
+  /** The exit status. */
+  status: Deno.CommandStatus;
+  /** Lines printed on stdout. */
+  stdout: string[];
+  /** Lines printed on stderr. */
+  stderr: string[];
+  /** Stdout exactly as printed (decoded), final newline and all. */
+  stdoutText: string;
+  /** Stderr exactly as printed (decoded). */
+  stderrText: string;
+}
 
-  /** Waits for a line that is exactly `line` (the whole line); returns it. */
-  async waitForLine(line: string): Promise<string> {
-    return await this.#waitUntil(
-      (text) => text === line ? text : null,
-      `a line equal to ${JSON.stringify(line)}`,
-    );
-  }
-
-  /** Waits for a line that starts with `prefix`; returns the whole line. */
-  async waitForLineStarting(prefix: string): Promise<string> {
-    return await this.#waitUntil(
-      (text) => text.startsWith(prefix) ? text : null,
-      `a line starting with ${JSON.stringify(prefix)}`,
-    );
-  }
-
-  /** Waits for a line that contains `text` anywhere; returns the whole line. */
-  async waitForContaining(text: string): Promise<string> {
-    return await this.#waitUntil(
-      (line) => line.includes(text) ? line : null,
-      `a line containing ${JSON.stringify(text)}`,
-    );
-  }
-
-  /** Waits for a line matching `pattern`; returns the match (`input` is the line). */
-  waitForMatch(pattern: RegExp): Promise<RegExpMatchArray> {
-    return this.#waitUntil(
-      (line) => line.match(pattern),
-      `a line matching ${pattern}`,
-    );
-  }
-
+/** Options for {@linkcode runToExit}. */
+export interface RunOptions extends SpawnOptions {
   /**
-   * Waits for a line matching `pattern`, or containing it anywhere when it
-   * is a string.
+   * Text written to stdin before it is closed (stdin is never a terminal).
    *
-   * @deprecated Say what is meant: {@linkcode OutputLines.waitForLine},
-   * {@linkcode OutputLines.waitForLineStarting},
-   * {@linkcode OutputLines.waitForContaining} or
-   * {@linkcode OutputLines.waitForMatch}.
+   * @default {""}
    */
-  waitFor(pattern: RegExp | string): Promise<RegExpMatchArray> {
-    return this.waitForMatch(
-      typeof pattern === "string" ? new RegExp(escapeRegExp(pattern)) : pattern,
-    );
-  }
+  input?: string;
+  /**
+   * How long it may run: then it is killed and `runToExit` throws.
+   *
+   * @default {WAIT_MS}
+   */
+  timeoutMs?: number;
+}
 
-  /** Waits until `count` lines have arrived. */
-  async waitForCount(count: number): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
-    while (this.lines.length < count) {
-      if (this.#ended || Date.now() > deadline) {
-        throw new Error(
-          `Expected ${count} lines, got ${this.lines.length}:\n${this.text}`,
-        );
-      }
-      await this.#nextChange(deadline - Date.now());
-    }
-  }
+/**
+ * Runs a command to its end and collects what it printed: the one way tests
+ * and the benchmark run a command for its output. Throws if it cannot be
+ * started (`Deno.errors.NotFound`) or runs longer than `timeoutMs`.
+ */
+export async function runToExit(
+  command: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<Outcome> {
+  await using process = new RunningProcess(command, args, {
+    ...options,
+    stdin: "piped",
+  });
+  if (options.input) await process.write(options.input);
+  const status = await process.finish(options.timeoutMs);
+  return {
+    status,
+    stdout: process.stdout.lines,
+    stderr: process.stderr.lines,
+    stdoutText: process.stdout.raw,
+    stderrText: process.stderr.raw,
+  };
+}
 
-  /** Checks each line, old and new, until `match` finds one or time is up. */
-  async #waitUntil<T>(
-    match: (line: string) => T | null,
-    what: string,
-  ): Promise<T> {
-    let seen = 0;
-    const deadline = Date.now() + WAIT_MS;
-    while (true) {
-      for (; seen < this.lines.length; seen++) {
-        const found = match(this.lines[seen]);
-        if (found !== null) return found;
-      }
-      if (this.#ended) {
-        throw new Error(`Output ended without ${what}; got:\n${this.text}`);
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `No ${what} within ${WAIT_MS} ms; got:\n${this.text}`,
-        );
-      }
-      await this.#nextChange(deadline - Date.now());
-    }
-  }
-
-  #nextChange(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.max(ms, 0));
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
-    let partial = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (partial + text).split("\n");
-      partial = parts.pop()!;
-      this.lines.push(...parts);
-      this.#wake();
-    }
-    if (partial !== "") this.lines.push(partial);
-    this.#ended = true;
-    this.#wake();
+/**
+ * What a command prints on stdout, trimmed; `null` if it fails or cannot
+ * run. Deno wants --allow-all to read /proc, so tests ask small programs.
+ */
+export async function commandOutput(
+  command: string,
+  args: string[],
+): Promise<string | null> {
+  try {
+    const { status, stdoutText } = await runToExit(command, args);
+    return status.success ? stdoutText.trim() : null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
   }
 }
 
@@ -241,49 +337,63 @@ export const USER_PERMISSIONS: readonly string[] = [
   "--allow-env=CHATLAB_PASSWORD",
 ];
 
-/** Starts `deno run` on one of chatlab's scripts with the permissions users get. */
-export function runScript(
-  script: "server.ts" | "client.ts",
-  args: string[],
-  options: SpawnOptions = {},
-): RunningProcess {
-  return new RunningProcess(Deno.execPath(), [
+/** One of chatlab's scripts. */
+export type Script = "server.ts" | "client.ts";
+
+/** Options for {@linkcode runScript}: a process's, and more permissions. */
+export interface ScriptOptions extends SpawnOptions {
+  /**
+   * Deno permission flags beyond {@linkcode USER_PERMISSIONS}, such as
+   * `--allow-read=DIR`.
+   *
+   * @default {[]}
+   */
+  permissions?: string[];
+}
+
+/** `deno run` with the permissions users get (and `permissions`), on `script`. */
+function denoRun(script: Script, args: string[], options: ScriptOptions) {
+  return [
     "run",
     ...USER_PERMISSIONS,
+    ...(options.permissions ?? []),
     script,
     ...args,
-  ], options);
+  ];
+}
+
+/** Starts `deno run` on one of chatlab's scripts with the permissions users get. */
+export function runScript(
+  script: Script,
+  args: string[],
+  options: ScriptOptions = {},
+): RunningProcess {
+  return new RunningProcess(
+    Deno.execPath(),
+    denoRun(script, args, options),
+    options,
+  );
+}
+
+/** Runs one of chatlab's scripts, as {@linkcode runScript} starts it, to its end (stdin empty). */
+export async function runScriptToExit(
+  script: Script,
+  args: string[],
+  options: ScriptOptions & RunOptions = {},
+): Promise<Outcome> {
+  return await runToExit(
+    Deno.execPath(),
+    denoRun(script, args, options),
+    options,
+  );
 }
 
 /** Starts `server.ts` on port 0 and returns it with the port it printed. */
 export async function startServer(
   args: string[] = [],
-  options: SpawnOptions = {},
+  options: ScriptOptions = {},
 ): Promise<{ server: RunningProcess; port: number }> {
   const server = runScript("server.ts", ["--port", "0", ...args], options);
   const match = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
   return { server, port: Number(match[1]) };
-}
-
-/** Rejects if `promise` takes longer than {@linkcode WAIT_MS}. */
-export async function withTimeout<T>(
-  promise: Promise<T>,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Timed out waiting for ${what}`)),
-      WAIT_MS,
-    );
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

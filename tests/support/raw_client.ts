@@ -7,18 +7,17 @@
 
 import { LineReader } from "../../lib/wire/line_reader.ts";
 import { writeAll } from "../../lib/wire/write_all.ts";
-import { WAIT_MS, withTimeout } from "./process.ts";
+import { LineLog } from "./output_lines.ts";
+import { withTimeout } from "./wait.ts";
 
 const encoder = new TextEncoder();
 
 /** A raw TCP client that collects every line it receives. */
 export class RawClient implements AsyncDisposable {
   readonly conn: Deno.TcpConn;
-  readonly lines: string[] = [];
+  readonly #log = new LineLog("Connection");
   readonly #reader: LineReader;
   #reading: Promise<void> | null = null;
-  #ended = false;
-  #wake: (() => void) | null = null;
 
   private constructor(conn: Deno.TcpConn, maxLineBytes: number) {
     this.conn = conn;
@@ -46,7 +45,7 @@ export class RawClient implements AsyncDisposable {
 
   /** Whether the server has closed the connection. */
   get ended(): boolean {
-    return this.#ended;
+    return this.#log.ended;
   }
 
   /** Sends text exactly as given (add `\n` yourself for a raw fragment). */
@@ -66,53 +65,29 @@ export class RawClient implements AsyncDisposable {
     await this.sendRaw(lines.map((line) => line + "\n").join(""));
   }
 
+  /** Every line received so far (an oversize one as `<oversize N>`). */
+  get lines(): string[] {
+    return this.#log.lines;
+  }
+
   /** Waits for a line that is exactly `line` (the whole line); returns it. */
   waitForLine(line: string): Promise<string> {
-    return this.#waitUntil(
-      (text) => text === line,
-      `a line equal to ${JSON.stringify(line)}`,
-    );
+    return this.#log.waitForLine(line);
   }
 
   /** Waits for a line that starts with `prefix`; returns the whole line. */
   waitForLineStarting(prefix: string): Promise<string> {
-    return this.#waitUntil(
-      (text) => text.startsWith(prefix),
-      `a line starting with ${JSON.stringify(prefix)}`,
-    );
+    return this.#log.waitForLineStarting(prefix);
   }
 
-  /** Waits for a line matching `pattern`; returns the whole line. */
-  waitForMatch(pattern: RegExp): Promise<string> {
-    return this.#waitUntil(
-      (text) => pattern.test(text),
-      `a line matching ${pattern}`,
-    );
-  }
-
-  /**
-   * Waits for a line matching `pattern`, or starting with it when it is a
-   * string.
-   *
-   * @deprecated Say what is meant: {@linkcode RawClient.waitForLine},
-   * {@linkcode RawClient.waitForLineStarting} or
-   * {@linkcode RawClient.waitForMatch}.
-   */
-  waitFor(pattern: string | RegExp): Promise<string> {
-    return typeof pattern === "string"
-      ? this.waitForLineStarting(pattern)
-      : this.waitForMatch(pattern);
+  /** Waits for a line matching `pattern`; returns the match (`input` is the line). */
+  waitForMatch(pattern: RegExp): Promise<RegExpMatchArray> {
+    return this.#log.waitForMatch(pattern);
   }
 
   /** Waits until the server closes the connection. */
   async waitForEnd(): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
-    while (!this.#ended) {
-      if (Date.now() > deadline) {
-        throw new Error("The server did not close the connection");
-      }
-      await this.#nextLine(deadline);
-    }
+    await this.#log.waitForEnd();
   }
 
   /** Closes the socket and waits until the reading loop has finished. */
@@ -133,55 +108,16 @@ export class RawClient implements AsyncDisposable {
     await this.close();
   }
 
-  /** Checks each line, old and new, until one `matches` or time is up. */
-  async #waitUntil(
-    matches: (line: string) => boolean,
-    what: string,
-  ): Promise<string> {
-    let seen = 0;
-    const deadline = Date.now() + WAIT_MS;
-    while (true) {
-      for (; seen < this.lines.length; seen++) {
-        if (matches(this.lines[seen])) return this.lines[seen];
-      }
-      if (this.#ended) {
-        throw new Error(
-          `Connection ended before ${what}; got:\n${this.lines.join("\n")}`,
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `No ${what} within ${WAIT_MS} ms; got:\n${
-            this.lines.slice(-20).join("\n")
-          }`,
-        );
-      }
-      await this.#nextLine(deadline);
-    }
-  }
-
-  #nextLine(deadline: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
   async #readAll(): Promise<void> {
     try {
       for (let frame; (frame = await this.#reader.readFrame()) !== null;) {
-        this.lines.push(
+        this.#log.push(
           frame.kind === "line" ? frame.text : `<oversize ${frame.bytes}>`,
         );
-        this.#wake?.();
       }
     } catch {
       // Reset or closed by us: the stream is over either way.
     }
-    this.#ended = true;
-    this.#wake?.();
+    this.#log.end();
   }
 }

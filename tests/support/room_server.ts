@@ -1,47 +1,19 @@
 /**
- * Helpers for the room's fault, limit, security and soak tests: chatlab's
- * scripts with the extra permissions some runs need, a room server with its
- * process id, and what the kernel says about that process (memory, open
- * files).
+ * Helpers for the room's fault, limit, security and soak tests: a room
+ * server with its process id, what the kernel says about that process
+ * (memory, open files), and checks on what the room said.
  *
  * @module
  */
 
 import { assertEquals } from "./assert.ts";
-import { commandOutput } from "./isolation.ts";
 import {
-  RunningProcess,
-  type SpawnOptions,
-  USER_PERMISSIONS,
-  withTimeout,
+  commandOutput,
+  type RunningProcess,
+  runScript,
+  type ScriptOptions,
 } from "./process.ts";
 import { RawClient } from "./raw_client.ts";
-
-/** Options for {@linkcode runChatlab}. */
-export interface ChatlabOptions extends SpawnOptions {
-  /**
-   * Deno permission flags beyond `--allow-net`, such as `--allow-read=DIR`
-   * or `--allow-env=CHATLAB_PASSWORD`.
-   *
-   * @default {[]}
-   */
-  permissions?: string[];
-}
-
-/** Starts `deno run --allow-net --allow-env=CHATLAB_PASSWORD [permissions] script args`. */
-export function runChatlab(
-  script: "server.ts" | "client.ts",
-  args: string[],
-  options: ChatlabOptions = {},
-): RunningProcess {
-  return new RunningProcess(Deno.execPath(), [
-    "run",
-    ...USER_PERMISSIONS,
-    ...(options.permissions ?? []),
-    script,
-    ...args,
-  ], options);
-}
 
 /** A running `server.ts --room`. */
 export interface RoomServer {
@@ -59,9 +31,9 @@ export interface RoomServer {
  */
 export async function startRoomServer(
   args: string[] = [],
-  options: ChatlabOptions = {},
+  options: ScriptOptions = {},
 ): Promise<RoomServer> {
-  const server = runChatlab(
+  const server = runScript(
     "server.ts",
     ["--room", "--port", "0", ...args],
     options,
@@ -80,34 +52,18 @@ export async function startRoomServer(
  * The resident memory of process `pid`, in KiB (`VmRSS` in
  * `/proc/PID/status`). Deno wants --allow-all to read /proc, so `cat` reads it.
  */
-export function residentKiB(pid: number): number {
-  const status = commandOutput("cat", [`/proc/${pid}/status`]) ?? "";
+export async function residentKiB(pid: number): Promise<number> {
+  const status = await commandOutput("cat", [`/proc/${pid}/status`]) ?? "";
   const match = status.match(/^VmRSS:\s+(\d+) kB$/m);
   if (!match) throw new Error(`No VmRSS for process ${pid}:\n${status}`);
   return Number(match[1]);
 }
 
 /** How many file descriptors process `pid` has open (`/proc/PID/fd`). */
-export function openFiles(pid: number): number {
-  const listing = commandOutput("ls", ["-1", `/proc/${pid}/fd`]);
+export async function openFiles(pid: number): Promise<number> {
+  const listing = await commandOutput("ls", ["-1", `/proc/${pid}/fd`]);
   if (listing === null) throw new Error(`Cannot list /proc/${pid}/fd`);
   return listing.split("\n").filter((line) => line !== "").length;
-}
-
-/**
- * Waits until `check()` holds, polling every 50 ms (for state that has no
- * output line to wait for, such as a count in /proc); fails after `ms`.
- */
-export async function eventually(
-  what: string,
-  check: () => boolean,
-  ms = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** The texts `sender` said in the room, in the order they arrived. */
@@ -148,20 +104,4 @@ export async function assertRoomServes(
   await fresh.waitForLine(`<${talkerName}> welcome, ${newcomer}`);
   await fresh.send("thanks");
   await talker.waitForLine(`<${newcomer}> thanks`);
-}
-
-/**
- * Waits for `process` to exit by itself, its stdin left open (closing it
- * would be an end of input, which a chat client acts on), and for all its
- * output.
- */
-export async function exitOf(
-  process: RunningProcess,
-): Promise<Deno.CommandStatus> {
-  const status = await withTimeout(process.child.status, "process exit");
-  await withTimeout(
-    Promise.all([process.stdout.done, process.stderr.done]),
-    "the end of the process's output",
-  );
-  return status;
 }

@@ -1,3 +1,4 @@
+import { commandOutput, runToExit } from "./process.ts";
 /**
  * A scratch directory made and removed by `mktemp` and `rm`, with files
  * written by `sh`, so tests need no --allow-write.
@@ -16,30 +17,27 @@ export class ScratchDir implements AsyncDisposable {
 
   /** Makes a new, empty directory. */
   static async create(): Promise<ScratchDir> {
-    const { success, stdout } = await new Deno.Command("mktemp", {
-      args: ["-d", "-t", "chatlab-test.XXXXXX"],
-      stdout: "piped",
-    }).output();
-    if (!success) throw new Error("mktemp -d failed");
-    return new ScratchDir(new TextDecoder().decode(stdout).trim());
+    const path = await commandOutput("mktemp", [
+      "-d",
+      "-t",
+      "chatlab-test.XXXXXX",
+    ]);
+    if (path === null) throw new Error("mktemp -d failed");
+    return new ScratchDir(path);
   }
 
   /** Writes `text` to the file `name` in the directory; returns its path. */
   async write(name: string, text: string): Promise<string> {
     const path = `${this.path}/${name}`;
-    const child = new Deno.Command("sh", {
-      args: ["-c", 'cat > "$0"', path],
-      stdin: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(text));
-    await writer.close();
-    if (!(await child.status).success) throw new Error(`cannot write ${path}`);
+    const { status } = await runToExit("sh", ["-c", 'cat > "$0"', path], {
+      input: text,
+    });
+    if (!status.success) throw new Error(`cannot write ${path}`);
     return path;
   }
 
   /** Removes the directory and everything in it. */
   async [Symbol.asyncDispose](): Promise<void> {
-    await new Deno.Command("rm", { args: ["-rf", this.path] }).output();
+    await runToExit("rm", ["-rf", this.path]);
   }
 }

@@ -1,3 +1,4 @@
+import { commandOutput, runToExit } from "./process.ts";
 /**
  * A self-signed TLS certificate made at test time with `openssl`, so nothing
  * secret is ever committed. `mktemp` and `openssl` write the files, so the
@@ -5,8 +6,6 @@
  *
  * @module
  */
-
-import { commandOutput } from "./isolation.ts";
 
 /** Options for {@linkcode TestCertificate.create}. */
 export interface TestCertificateOptions {
@@ -48,49 +47,47 @@ export class TestCertificate implements AsyncDisposable {
   static async create(
     options: TestCertificateOptions = {},
   ): Promise<TestCertificate> {
-    const dir = commandOutput("mktemp", ["-d", "-t", "chatlab-tls.XXXXXX"]);
+    const dir = await commandOutput("mktemp", [
+      "-d",
+      "-t",
+      "chatlab-tls.XXXXXX",
+    ]);
     if (dir === null) throw new Error("mktemp -d failed");
     const certificate = new TestCertificate(dir);
-    const { success, stderr } = await new Deno.Command("openssl", {
-      args: [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        certificate.keyFile,
-        "-out",
-        certificate.certFile,
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        // Without this, openssl req -x509 marks the certificate CA:TRUE.
-        ...(options.markedAsCa
-          ? []
-          : ["-addext", "basicConstraints=critical,CA:FALSE"]),
-        "-addext",
-        `subjectAltName=${
-          options.subjectAltName ?? "DNS:localhost,IP:127.0.0.1,IP:::1"
-        }`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!success) {
+    const { status, stderrText } = await runToExit("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      certificate.keyFile,
+      "-out",
+      certificate.certFile,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      // Without this, openssl req -x509 marks the certificate CA:TRUE.
+      ...(options.markedAsCa
+        ? []
+        : ["-addext", "basicConstraints=critical,CA:FALSE"]),
+      "-addext",
+      `subjectAltName=${
+        options.subjectAltName ?? "DNS:localhost,IP:127.0.0.1,IP:::1"
+      }`,
+    ]);
+    if (!status.success) {
       await certificate[Symbol.asyncDispose]();
-      throw new Error(
-        `openssl failed: ${new TextDecoder().decode(stderr).trim()}`,
-      );
+      throw new Error(`openssl failed: ${stderrText.trim()}`);
     }
     return certificate;
   }
 
   /** Removes the directory and both files. */
   async [Symbol.asyncDispose](): Promise<void> {
-    await new Deno.Command("rm", { args: ["-rf", this.dir] }).output();
+    await runToExit("rm", ["-rf", this.dir]);
   }
 }

@@ -7,13 +7,21 @@
  */
 
 import { needProgram } from "./requires.ts";
-import { WAIT_MS } from "./process.ts";
+import { ROOT } from "./paths.ts";
+import { eventually } from "./wait.ts";
+import { runToExit } from "./process.ts";
 
 /** Why tmux tests cannot run here, or `null`. */
 export const TMUX_MISSING: string | null = needProgram("tmux", "tmux");
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 let panes = 0;
+
+/**
+ * How tmux itself runs: with the test's environment as it is, since the
+ * first tmux command starts the server whose environment every pane gets
+ * (`NO_COLOR` would take the colours tests look for).
+ */
+const TMUX_RUN = { noColor: false } as const;
 
 /** Options for {@linkcode TmuxPane.start}. */
 export interface TmuxPaneOptions {
@@ -102,19 +110,15 @@ export class TmuxPane implements AsyncDisposable {
     check: (lines: string[]) => boolean,
     options: ScreenOptions = {},
   ): Promise<string[]> {
-    const deadline = Date.now() + WAIT_MS;
-    while (true) {
-      const lines = await this.screen(options);
-      if (check(lines)) return lines;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `The terminal never showed what was expected; it shows:\n${
-            lines.join("\n")
-          }`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    let lines: string[] = [];
+    await eventually(
+      () =>
+        `the terminal to show what was expected; it shows:\n${
+          lines.join("\n")
+        }`,
+      async () => check(lines = await this.screen(options)),
+    );
+    return lines;
   }
 
   /**
@@ -157,24 +161,19 @@ export class TmuxPane implements AsyncDisposable {
 
   /** Stops the pane's tmux server and everything running in it. */
   async [Symbol.asyncDispose](): Promise<void> {
-    await new Deno.Command("tmux", {
-      args: ["-L", this.#socket, "kill-server"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
+    await runToExit("tmux", ["-L", this.#socket, "kill-server"], TMUX_RUN);
   }
 
   async #tmux(...args: string[]): Promise<string> {
-    const { success, stdout, stderr } = await new Deno.Command("tmux", {
-      args: ["-L", this.#socket, ...args],
-      stdin: "null",
-    }).output();
-    if (!success) {
-      throw new Error(
-        `tmux ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`,
-      );
+    const { status, stdoutText, stderrText } = await runToExit("tmux", [
+      "-L",
+      this.#socket,
+      ...args,
+    ], TMUX_RUN);
+    if (!status.success) {
+      throw new Error(`tmux ${args.join(" ")} failed: ${stderrText}`);
     }
-    return new TextDecoder().decode(stdout);
+    return stdoutText;
   }
 }
 

@@ -4,7 +4,7 @@
 
 import { launchBrowser } from "../support/browser.ts";
 import { RawClient } from "../support/raw_client.ts";
-import { runChatlab } from "../support/room_server.ts";
+import { runScript } from "../support/process.ts";
 
 const OUT = new URL("../../docs/", import.meta.url).pathname;
 
@@ -14,7 +14,7 @@ async function screenshot(
   viewport: { width: number; height: number },
   colorScheme: "light" | "dark",
 ): Promise<void> {
-  await using server = runChatlab("server.ts", [
+  await using server = runScript("server.ts", [
     "--room",
     "--port",
     "0",
@@ -24,15 +24,16 @@ async function screenshot(
     "teacher",
   ]);
   const port = Number(
-    (await server.stdout.waitFor(/^Listening on .*:(\d+)$/))[1],
+    (await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/))[1],
   );
-  const url = (await server.stdout.waitFor(/^Open in a browser: (\S+)$/))[1];
-  await server.stdout.waitFor("*** Room open as");
+  const url =
+    (await server.stdout.waitForMatch(/^Open in a browser: (\S+)$/))[1];
+  await server.stdout.waitForContaining("*** Room open as");
   await using bob = await RawClient.join(port, "bob");
   await server.writeLines("/topic Sockets, part 2: framing");
   await server.writeLines("Welcome! Today: why a chat needs framing.");
   await bob.send("hi all!", "/me opens the lesson");
-  await server.stdout.waitFor("* bob opens the lesson");
+  await server.stdout.waitForContaining("* bob opens the lesson");
 
   await using browser = await launchBrowser();
   const context = await browser.newContext({ viewport, colorScheme });

@@ -7,9 +7,9 @@ import type { Page } from "playwright-core";
 import { assertEquals, assertMatch, assertOk } from "../support/assert.ts";
 import { launchBrowser, testInBrowser } from "../support/browser.ts";
 import { RawClient } from "../support/raw_client.ts";
-import { type RunningProcess, WAIT_MS } from "../support/process.ts";
-import { runChatlab } from "../support/room_server.ts";
+import { type RunningProcess, runScript } from "../support/process.ts";
 import { tempDir } from "../support/temp_dir.ts";
+import { eventually, WAIT_MS, withTimeout } from "../support/wait.ts";
 
 /** A room with its web side on a free port. */
 interface WebRoom {
@@ -25,7 +25,7 @@ async function startWebRoom(
   ports = { port: 0, web: 0 },
   env: Record<string, string> = {},
 ): Promise<WebRoom> {
-  const server = runChatlab("server.ts", [
+  const server = runScript("server.ts", [
     "--room",
     "--port",
     String(ports.port),
@@ -33,11 +33,11 @@ async function startWebRoom(
     String(ports.web),
     ...args,
   ], { permissions, env });
-  const listening = await server.stdout.waitFor(/^Listening on .*:(\d+)$/);
-  const web = await server.stdout.waitFor(
+  const listening = await server.stdout.waitForMatch(/^Listening on .*:(\d+)$/);
+  const web = await server.stdout.waitForMatch(
     /^Open in a browser: (http:\/\/127\.0\.0\.1:(\d+)\/)$/,
   );
-  await server.stdout.waitFor("*** Room open as");
+  await server.stdout.waitForContaining("*** Room open as");
   return {
     server,
     port: Number(listening[1]),
@@ -89,19 +89,23 @@ testInBrowser(
     await joinPage(ann, room.url, "ann");
     await joinPage(ben, room.url, "ben");
     await using nc = await RawClient.join(room.port, "nc_user");
-    await using client = runChatlab("client.ts", [
+    await using client = runScript("client.ts", [
       "--port",
       String(room.port),
       "--name",
       "carol",
     ]);
-    await client.stdout.waitFor("*** Hello carol!");
+    await client.stdout.waitForContaining("*** Hello carol!");
 
     await say(ann, "hello from ann's browser é 漢字 😀");
-    await nc.waitFor("<ann> hello from ann's browser é 漢字 😀");
-    await client.stdout.waitFor("<ann> hello from ann's browser é 漢字 😀");
+    await nc.waitForLineStarting("<ann> hello from ann's browser é 漢字 😀");
+    await client.stdout.waitForContaining(
+      "<ann> hello from ann's browser é 漢字 😀",
+    );
     await logLine(ben, "<ann> hello from ann's browser é 漢字 😀");
-    await room.server.stdout.waitFor("<ann> hello from ann's browser");
+    await room.server.stdout.waitForContaining(
+      "<ann> hello from ann's browser",
+    );
 
     await nc.send("hi from nc", "/me waves");
     await client.writeLines("hi from client.ts");
@@ -112,7 +116,7 @@ testInBrowser(
     }
     // The server names the sender: a page can't pretend to be someone else.
     await say(ben, "<ann> I am ann");
-    await nc.waitFor("<ben> <ann> I am ann");
+    await nc.waitForLineStarting("<ben> <ann> I am ann");
     // Who is here, live.
     await ann.locator("#who").getByText("carol").waitFor();
     assertEquals(await ann.locator("#who-count").textContent(), "5");
@@ -131,7 +135,7 @@ testInBrowser(
     await using _server = room.server;
     await using nc = await RawClient.join(room.port, "teacher");
     await nc.send("first lesson note", "second lesson note");
-    await room.server.stdout.waitFor("<teacher> second lesson note");
+    await room.server.stdout.waitForContaining("<teacher> second lesson note");
     await using browser = await launchBrowser();
     const ann = await browser.newPage();
     const ben = await browser.newPage();
@@ -150,9 +154,9 @@ testInBrowser(
     await logLine(ben, "private from ann: psst, page 12");
     await logLine(ann, "private to ben: psst, page 12");
     await say(ann, "after the secret");
-    await nc.waitFor("<ann> after the secret");
+    await nc.waitForLineStarting("<ann> after the secret");
     assertOk(!nc.lines.some((line) => line.includes("psst")));
-    await room.server.stdout.waitFor("<ann> after the secret");
+    await room.server.stdout.waitForContaining("<ann> after the secret");
     assertOk(!room.server.stdout.text.includes("psst"));
   },
 );
@@ -311,8 +315,8 @@ testInBrowser(
       /^This sends 2 separate messages/,
     );
     await box.press("Enter");
-    await nc.waitFor("<ann> line one");
-    await nc.waitFor("<ann> line two");
+    await nc.waitForLineStarting("<ann> line one");
+    await nc.waitForLineStarting("<ann> line two");
     assertEquals(nc.lines.filter((l) => l.includes("x".repeat(100))), []);
   },
 );
@@ -335,13 +339,17 @@ testInBrowser(
     });
     await new Promise((resolve) => socket.addEventListener("open", resolve));
     socket.send(JSON.stringify({ type: "line", text: "robot" }));
-    await waitUntil(() =>
-      frames.some((f) => f.type === "state" && "members" in f)
+    await eventually(
+      "the expected frames",
+      () => frames.some((f) => f.type === "state" && "members" in f),
     );
     socket.send(
       JSON.stringify({ type: "line", text: "y".repeat(1100), seq: 1 }),
     );
-    await waitUntil(() => frames.some((f) => f.kind === "error"));
+    await eventually(
+      "the expected frames",
+      () => frames.some((f) => f.kind === "error"),
+    );
     assertEquals(
       frames.find((f) => f.kind === "error")!.text,
       "Your line was 1100 bytes; the limit is 1024 bytes, so it was not sent",
@@ -350,10 +358,10 @@ testInBrowser(
       socket.send(JSON.stringify({ type: "line", text: `spam ${seq}`, seq }));
     }
     // The room drops it as it drops a flooding TCP client, and says why.
-    await room.server.stdout.waitFor(
+    await room.server.stdout.waitForContaining(
       "*** robot left (flooding (too many lines too fast))",
     );
-    await withTimeoutOf(closed);
+    await withTimeout(closed, "the socket to close");
   },
 );
 
@@ -420,7 +428,7 @@ testInBrowser(
       await nc.send("before 1", "before 2");
       await logLine(page, "<teacher> before 2");
       await say(page, "mine before");
-      await room.server.stdout.waitFor("<ann> mine before");
+      await room.server.stdout.waitForContaining("<ann> mine before");
       await nc[Symbol.asyncDispose]();
       room.server.child.kill("SIGKILL");
       await room.server.child.status;
@@ -430,7 +438,7 @@ testInBrowser(
       await say(page, "typed while down");
       room = await startWebRoom(["--db", db], permissions, ports);
       await logLine(page, "Reconnected");
-      await room.server.stdout.waitFor("<ann> typed while down");
+      await room.server.stdout.waitForContaining("<ann> typed while down");
       await using nc2 = await RawClient.join(room.port, "teacher2");
       await nc2.send("after 1");
       await logLine(page, "<teacher2> after 1");
@@ -450,26 +458,6 @@ testInBrowser(
     }
   },
 );
-
-async function waitUntil(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!check()) {
-    assertOk(Date.now() < deadline, "condition never met");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function withTimeoutOf<T>(promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timed out")), WAIT_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 testInBrowser(
   "with a passphrase the page asks for it first; a wrong one is refused",
@@ -540,7 +528,7 @@ testInBrowser(
   async () => {
     const { TestCertificate } = await import("../support/tls.ts");
     await using certificate = await TestCertificate.create();
-    const server = runChatlab("server.ts", [
+    const server = runScript("server.ts", [
       "--room",
       "--port",
       "0",
@@ -552,7 +540,7 @@ testInBrowser(
       certificate.keyFile,
     ], { permissions: [`--allow-read=${certificate.dir}`] });
     await using _server = server;
-    const url = (await server.stdout.waitFor(
+    const url = (await server.stdout.waitForMatch(
       /^Open in a browser: (https:\/\/127\.0\.0\.1:\d+\/)$/,
     ))[1];
     await using browser = await launchBrowser();
@@ -560,7 +548,7 @@ testInBrowser(
     const page = await context.newPage();
     await joinPage(page, url, "ann");
     await say(page, "over TLS");
-    await server.stdout.waitFor("<ann> over TLS");
+    await server.stdout.waitForContaining("<ann> over TLS");
     assertEquals(new URL(page.url()).protocol, "https:");
   },
 );
