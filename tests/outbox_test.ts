@@ -2,6 +2,8 @@ import { assertEquals, assertOk } from "./support/assert.ts";
 import { Outbox } from "../lib/room/outbox.ts";
 import { QueueLedger } from "../lib/room/queue_ledger.ts";
 import { SharedBatch } from "../lib/room/shared_batch.ts";
+import { LAZY_LINE_MS } from "../lib/room/lazy_lines.ts";
+import { joinedLine, leftLine } from "../lib/room/wire.ts";
 import type { ByteSink } from "../lib/wire/write_all.ts";
 
 /** A sink whose writes finish only when the test says so. */
@@ -25,6 +27,7 @@ class HeldSink implements ByteSink {
 }
 
 const bytes = (size: number) => new Uint8Array(size).fill(0x61);
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 /** Lets queued microtasks (and the writes they start) run. */
 function turn(): Promise<void> {
@@ -225,4 +228,67 @@ Deno.test("QueueLedger gives up waiting after exactly its time limit", async () 
   await Promise.all([before, after]);
   assertEquals(events, ["900 ms", "ledger gave up", "1100 ms"]);
   assertEquals(ledger.total, 100);
+});
+
+Deno.test("Outboxes sharing a batch hold join and leave notices for up to LAZY_LINE_MS, then write them in one write", async () => {
+  const shared = new SharedBatch();
+  const sinks = [new HeldSink(), new HeldSink()];
+  const outboxes = sinks.map((sink) => new Outbox(sink, { shared }));
+  const started = performance.now();
+  const joined = [joinedLine("alice"), joinedLine("bob")];
+  const left = leftLine("carol", "connection lost");
+  for (const line of [...joined, left]) {
+    for (const outbox of outboxes) outbox.send(line);
+  }
+  await turn();
+  assertEquals(sinks.map((sink) => sink.writes.length), [0, 0]);
+  while (sinks.some((sink) => sink.writes.length === 0)) await turn();
+  const waited = performance.now() - started;
+  assertOk(waited >= LAZY_LINE_MS - 5, `written after ${waited} ms`);
+  const expected = "*** alice joined\n*** bob joined\n" +
+    "*** carol left (connection lost)\n";
+  for (const sink of sinks) {
+    assertEquals(sink.writes.map((write) => decode(write)), [expected]);
+    sink.finishWrites();
+  }
+  for (const outbox of outboxes) await outbox.drained();
+});
+
+Deno.test("Outbox writes held notices at once, before it, when a line that may not wait comes; and on close", async () => {
+  const shared = new SharedBatch();
+  const sink = new HeldSink();
+  const outbox = new Outbox(sink, { shared });
+  outbox.send(joinedLine("alice"));
+  await turn();
+  assertEquals(sink.writes.length, 0);
+  outbox.send(new TextEncoder().encode("<alice> hi\n"));
+  await turn();
+  assertEquals(sink.writes.map((write) => decode(write)), [
+    "*** alice joined\n<alice> hi\n",
+  ]);
+  sink.finishWrites();
+  await outbox.drained();
+
+  const closing = new Outbox(sink, { shared });
+  closing.send(leftLine("alice", null));
+  await turn();
+  const started = performance.now();
+  const closed = closing.close();
+  await turn();
+  sink.finishWrites();
+  await closed;
+  assertOk(performance.now() - started < LAZY_LINE_MS, "close did not wait");
+  assertEquals(decode(sink.writes.at(-1)!), "*** alice left\n");
+});
+
+Deno.test("Outbox without a shared batch writes notices at the end of the turn, as any line", async () => {
+  const sink = new HeldSink();
+  const outbox = new Outbox(sink);
+  outbox.send(joinedLine("alice"));
+  await turn();
+  assertEquals(sink.writes.map((write) => decode(write)), [
+    "*** alice joined\n",
+  ]);
+  sink.finishWrites();
+  await outbox.drained();
 });

@@ -23,6 +23,7 @@ import { concatBytes } from "../wire/concat_bytes.ts";
 import type { ByteSink } from "../wire/write_all.ts";
 import { PendingRuns } from "./pending_runs.ts";
 import type { QueueLedger } from "./queue_ledger.ts";
+import { isLazy } from "./lazy_lines.ts";
 import type { SharedBatch } from "./shared_batch.ts";
 
 /** Kept here too: the ledger lived in this file, and importers may still look for it here. */
@@ -112,6 +113,10 @@ export class Outbox {
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #flushing: Promise<void> | null = null;
   #closed = false;
+  /** Something queued may not wait (`lazy_lines.ts`): it goes out this turn. */
+  #urgent = false;
+  /** Ends the wait of lines that may wait, when one that may not comes. */
+  #wake: (() => void) | undefined;
 
   /** Makes an outbox that writes to `sink`. */
   constructor(sink: ByteSink, options: OutboxOptions = {}) {
@@ -149,6 +154,10 @@ export class Outbox {
     this.#runs.push(bytes);
     this.#pendingBytes += bytes.length;
     this.#account();
+    if (!this.#urgent && !isLazy(bytes)) {
+      this.#urgent = true;
+      this.#wake?.();
+    }
     this.#flushing ??= this.#flush();
     return true;
   }
@@ -162,6 +171,7 @@ export class Outbox {
   /** Accepts no more bytes, and no longer counts as one of the room's. */
   #end(): void {
     this.#notBehind();
+    this.#wake?.();
     if (this.#closed) return;
     this.#closed = true;
     this.#ledger?.left();
@@ -254,11 +264,29 @@ export class Outbox {
     return new Promise((resolve) => shared.later(resolve));
   }
 
+  /**
+   * Waits while everything queued may wait (`lazy_lines.ts`), until more of
+   * it comes or a line that may not.
+   */
+  async #lazyWait(): Promise<void> {
+    const shared = this.#shared;
+    if (shared === undefined || this.#urgent || this.#closed) return;
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      shared.lazily(resolve);
+    });
+    this.#wake = undefined;
+    // Woken by a line that may not wait: the rest of its turn joins it.
+    await this.#endOfTurn();
+  }
+
   async #flush(): Promise<void> {
     await this.#endOfTurn();
+    await this.#lazyWait();
     try {
       while (this.#pendingBytes > 0) {
         const parts = this.#runs.take();
+        this.#urgent = false;
         this.#inFlightBytes = this.#pendingBytes;
         this.#pendingBytes = 0;
         if (this.#inFlightBytes > MAX_COPIED_BYTES * parts.length) {

@@ -17,6 +17,7 @@
  */
 
 import { setImmediate } from "node:timers";
+import { LAZY_LINE_MS } from "./lazy_lines.ts";
 
 /** How big each shared chunk is; a longer run of bytes gets its own. */
 export const CHUNK_BYTES = 256 * 1024;
@@ -40,6 +41,8 @@ export class SharedBatch {
   #candidate: Uint8Array | null = null;
   #due: (() => void)[] = [];
   #scheduled = false;
+  #dueLazily: (() => void)[] = [];
+  #lazyTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Finds `bytes` in the shared buffer, or puts them there if they were
@@ -91,6 +94,20 @@ export class SharedBatch {
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => this.#runDue());
+  }
+
+  /**
+   * Runs `write` within {@linkcode LAZY_LINE_MS} (one timer for the whole
+   * room): for outboxes that hold only lines that may wait.
+   */
+  lazily(write: () => void): void {
+    this.#dueLazily.push(write);
+    this.#lazyTimer ??= setTimeout(() => {
+      this.#lazyTimer = undefined;
+      const due = this.#dueLazily;
+      this.#dueLazily = [];
+      for (const write of due) write();
+    }, LAZY_LINE_MS);
   }
 
   #runDue(): void {

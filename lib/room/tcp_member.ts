@@ -11,17 +11,16 @@ import { LineSplitter } from "../wire/line_splitter.ts";
 import type { Member } from "./member.ts";
 import { Outbox } from "./outbox.ts";
 import type { QueueLedger } from "./queue_ledger.ts";
+import { BUSY_READ_SIZE, ReadBuffer } from "./read_buffer.ts";
 import type { Room, RoomSeat } from "./room.ts";
 import { SharedBatch } from "./shared_batch.ts";
 import * as wire from "./wire.ts";
 
 /**
- * Bytes the room asks for per read. Lines stay limited to the room's
- * `maxLineBytes` (1024 by default); reading more per call only means
- * fewer calls when a sender is busy (take-turns' 1024-byte reads are the
- * lesson's, and stay in `line_reader.ts`).
+ * The most bytes the room asks for per read, from a busy member (an idle
+ * one's reads are smaller: `read_buffer.ts`).
  */
-export const ROOM_READ_SIZE = 4096;
+export const ROOM_READ_SIZE = BUSY_READ_SIZE;
 
 /** Options for {@linkcode TcpMember}. */
 export interface TcpMemberOptions {
@@ -112,14 +111,15 @@ export class TcpMember implements Member {
   async readInto(seat: RoomSeat, room: Room): Promise<void> {
     const { maxLineBytes, maxUnterminatedBytes } = room.settings;
     const splitter = new LineSplitter({ maxLineBytes });
-    const buffer = new Uint8Array(ROOM_READ_SIZE);
+    const buffer = new ReadBuffer();
     // Open until the room starts closing it (a refused passphrase still
     // reads, and ignores, lines until its delayed answer).
     const open = () => !seat.state.closing && !this.#closed;
     try {
       while (open()) {
-        const count = await this.conn.read(buffer);
+        const count = await this.conn.read(buffer.current);
         if (count === null) break;
+        const bytes = buffer.took(count);
         // Checked after the read: reads already under way all finish in
         // one burst, so the check must come before their lines are relayed.
         let pause = room.catchingUp();
@@ -131,7 +131,7 @@ export class TcpMember implements Member {
           pause = room.ledger.behind > 0 ? room.catchingUp() : undefined;
         }
         seat.heard();
-        for (const frame of splitter.push(buffer.subarray(0, count))) {
+        for (const frame of splitter.push(bytes)) {
           if (!open()) break;
           seat.receive(frame);
         }

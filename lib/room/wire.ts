@@ -8,6 +8,7 @@
 
 import { MAX_NAME_LENGTH } from "../wire/names.ts";
 import { sanitize } from "../wire/sanitize.ts";
+import { lazyLine } from "./lazy_lines.ts";
 
 const encoder = new TextEncoder();
 
@@ -102,14 +103,16 @@ export function goodbyeLine(name: string): Uint8Array {
   return notice(`Goodbye, ${name}.`);
 }
 
-/** `*** alice joined`. */
+/** `*** alice joined` (a line that may wait: `lazy_lines.ts`). */
 export function joinedLine(name: string): Uint8Array {
-  return notice(`${name} joined`);
+  return lazyLine(notice(`${name} joined`));
 }
 
-/** `*** alice left` or `*** alice left (reason)`. */
+/** `*** alice left` or `*** alice left (reason)` (a line that may wait: `lazy_lines.ts`). */
 export function leftLine(name: string, reason: string | null): Uint8Array {
-  return notice(`${name} left${reason ? ` (${sanitize(reason)})` : ""}`);
+  return lazyLine(
+    notice(`${name} left${reason ? ` (${sanitize(reason)})` : ""}`),
+  );
 }
 
 /** `*** alice is now known as ally`. */
