@@ -9,14 +9,19 @@
  */
 
 import process from "node:process";
-import { createInterface, type Interface } from "node:readline";
+import type { Interface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { type Frame, MAX_LINE_BYTES } from "../wire/line_splitter.ts";
 import { LineReader } from "../wire/line_reader.ts";
 import { Outbox } from "../room/outbox.ts";
-import { interrupt } from "../cli/interrupt.ts";
 import { completeInRoom, type RoomMembers } from "./room_members.ts";
 import { styleRoomLine, styleTimestamp } from "./line_style.ts";
+import {
+  insertText,
+  openEditor,
+  setEditor,
+  wipeEditor,
+} from "./line_editor.ts";
 
 /** Lines queued for a piped stdout that nobody reads, before some are dropped. */
 const MAX_PIPED_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -244,192 +249,6 @@ export class ChatConsole {
     }
     this.#pipedOutput.send(bytes);
   }
-}
-
-/** Options for {@linkcode TerminalKeyboard}. */
-export interface TerminalKeyboardOptions {
-  /**
-   * Shown in front of the line being typed.
-   *
-   * @default {"You: "}
-   */
-  prompt?: string;
-  /**
-   * The longest line that can be sent, in bytes.
-   *
-   * @default {1024}
-   */
-  maxLineBytes?: number;
-  /**
-   * Where keys come from.
-   *
-   * @default {process.stdin}
-   */
-  input?: Readable;
-  /**
-   * Where the prompt and typing are drawn.
-   *
-   * @default {process.stdout}
-   */
-  output?: Writable;
-}
-
-/**
- * Take-turns typing in a terminal: one edited line at a time, with the same
- * keys and history as the chat console. Between lines the terminal is left
- * as usual, so what is typed during the other side's turn waits for the next.
- * Has the `readFrame()` of a {@linkcode LineReader}.
- */
-export class TerminalKeyboard {
-  readonly #prompt: string;
-  readonly #maxLineBytes: number;
-  readonly #input: Readable;
-  readonly #output: Writable;
-  readonly #history: string[] = [];
-  /** A refused (oversize) line, put back in the editor at the next prompt. */
-  #refused = "";
-  /**
-   * Keys that came after Enter in the same burst (the rest of a paste), kept
-   * for the next turn rather than lost with the editor.
-   */
-  readonly #pendingKeys: [string | undefined, unknown][] = [];
-  readonly #keepKey = (sequence: string | undefined, key: unknown) => {
-    this.#pendingKeys.push([sequence, key]);
-  };
-  /** The editor of the line being typed, if one is. */
-  #editor: Interface | null = null;
-
-  /** Makes a keyboard on this process's stdin and stdout, or on the given streams. */
-  constructor(options: TerminalKeyboardOptions = {}) {
-    this.#prompt = options.prompt ?? "You: ";
-    this.#maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
-    this.#input = options.input ?? process.stdin;
-    this.#output = options.output ?? process.stdout;
-  }
-
-  /** Shows the prompt and resolves with the line typed, or `null` at end of input. */
-  readFrame(): Promise<Frame | null> {
-    this.#input.off("keypress", this.#keepKey);
-    const editor = openEditor(this.#input, this.#output, {
-      prompt: this.#prompt,
-      history: this.#history,
-    });
-    const { promise, resolve } = Promise.withResolvers<Frame | null>();
-    editor.on("line", (text: string) => {
-      const bytes = encoder.encode(text).length;
-      const fits = bytes <= this.#maxLineBytes;
-      // Too long: kept, to be shortened at the next prompt.
-      this.#refused = fits ? "" : text;
-      resolve(fits ? { kind: "line", text } : { kind: "oversize", bytes });
-      this.#input.on("keypress", this.#keepKey);
-      editor.close();
-    });
-    editor.on("close", () => {
-      if (this.#editor === editor) this.#editor = null;
-      resolve(null);
-    });
-    this.#editor = editor;
-    editor.prompt();
-    if (this.#refused) insertText(editor, this.#refused);
-    // Replayed as keys into this editor; after its Enter, kept again.
-    for (const [sequence, key] of this.#pendingKeys.splice(0)) {
-      this.#input.emit("keypress", sequence, key);
-    }
-    return promise;
-  }
-
-  /**
-   * Stops editing: the prompt and any half-typed text are wiped, and a
-   * pending {@linkcode TerminalKeyboard.readFrame} resolves with `null`.
-   */
-  close(): void {
-    const editor = this.#editor;
-    if (!editor) return;
-    this.#editor = null;
-    wipeEditor(editor);
-    editor.close();
-  }
-}
-
-interface EditorOptions {
-  prompt: string;
-  completer?: (line: string) => [string[], string];
-  history?: string[];
-}
-
-/** A readline interface in terminal mode, with Ctrl+C as an interrupt. */
-function openEditor(
-  input: Readable,
-  output: Writable,
-  options: EditorOptions,
-): Interface {
-  const editor = createInterface({
-    input,
-    output,
-    terminal: true,
-    prompt: options.prompt,
-    completer: options.completer,
-    history: options.history,
-    historySize: 1000,
-    // A repeated line is recalled once, as in most shells.
-    removeHistoryDuplicates: true,
-    tabSize: 4,
-  });
-  // Raw mode turns Ctrl+C into a key: do what the signal would have done.
-  editor.on("SIGINT", () => interrupt());
-  // On a resize the terminal rewraps the lines already on screen, so the
-  // cursor's row is where the new width puts it. Readline redraws on resize
-  // from the row it drew at the old width; correct that first.
-  const rewrapped = () => trustCurrentWidth(editor);
-  output.prependListener("resize", rewrapped);
-  editor.on("close", () => output.off("resize", rewrapped));
-  return editor;
-}
-
-/** The editor's text and cursor, which readline lets us set. */
-type EditableLine = { line: string; cursor: number };
-
-/**
- * Clears the prompt and half-typed line, all the rows they wrap to, leaving
- * the cursor at the start of the first: readline redraws an empty prompt,
- * which it does knowing where its rows are.
- */
-function wipeEditor(editor: Interface): void {
-  // A resize may not have been reported yet: go by the width there is now.
-  trustCurrentWidth(editor);
-  const prompt = editor.getPrompt();
-  setEditor(editor, "", 0);
-  editor.setPrompt("");
-  editor.prompt(true);
-  editor.setPrompt(prompt);
-}
-
-/**
- * Tells readline which row of its line the cursor is on at the current
- * width (readline remembers the row from its last redraw, which a resize
- * makes wrong).
- */
-function trustCurrentWidth(editor: Interface): void {
-  (editor as unknown as { prevRows: number }).prevRows =
-    editor.getCursorPos().rows;
-}
-
-/** Inserts `text` at the cursor and redraws the line, however many rows it grows. */
-function insertText(editor: Interface, text: string): void {
-  trustCurrentWidth(editor);
-  const { line, cursor } = editor;
-  setEditor(
-    editor,
-    line.slice(0, cursor) + text + line.slice(cursor),
-    cursor + text.length,
-  );
-  editor.prompt(true);
-}
-
-function setEditor(editor: Interface, line: string, cursor: number): void {
-  const editable = editor as unknown as EditableLine;
-  editable.line = line;
-  editable.cursor = cursor;
 }
 
 function splitLines(bytes: Uint8Array): string[] {

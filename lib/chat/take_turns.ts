@@ -9,7 +9,8 @@
  * @module
  */
 
-import { ChatConsole, TerminalKeyboard } from "./chat_console.ts";
+import { ChatConsole } from "./chat_console.ts";
+import { TerminalKeyboard } from "./terminal_keyboard.ts";
 import { RoomMembers } from "./room_members.ts";
 import type { Frame } from "../wire/line_splitter.ts";
 import { isPeerGone, LineReader } from "../wire/line_reader.ts";

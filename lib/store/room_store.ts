@@ -18,7 +18,7 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { SavedSession } from "../room/sessions.ts";
 import { fromRow, type Row, type StoredMessage } from "./stored_message.ts";
 import {
@@ -80,6 +80,8 @@ export class RoomStore implements Disposable {
   #failed = false;
   #lastId: number;
   #appendsSincePrune = 0;
+  /** Statements compiled once: a busy room commits every turn. */
+  readonly #statements = new Map<string, StatementSync>();
 
   private constructor(
     db: DatabaseSync,
@@ -91,7 +93,15 @@ export class RoomStore implements Disposable {
     this.#keep = options.keep ?? DEFAULT_KEEP;
     this.#now = options.now ?? Date.now;
     this.#onWriteFailure = options.onWriteFailure ?? (() => {});
-    this.#lastId = Number(this.#meta("last_id") ?? 0);
+    // The newest message says the last id; `last_id` keeps it across a
+    // `/clear` (written then, and on close), so ids never go back.
+    const newest = db.prepare("SELECT MAX(id) AS id FROM messages").get() as
+      | { id: number | null }
+      | undefined;
+    this.#lastId = Math.max(
+      Number(this.#meta("last_id") ?? 0),
+      Number(newest?.id ?? 0),
+    );
   }
 
   /**
@@ -205,15 +215,17 @@ export class RoomStore implements Disposable {
     this.#queue = [];
     this.#sessionQueue = new Map();
     this.#write(() => {
-      const insert = this.#db.prepare(
-        "INSERT INTO messages (id, time, kind, sender, text) VALUES (?, ?, ?, ?, ?)",
-      );
-      for (const m of batch) insert.run(m.id, m.time, m.kind, m.from, m.text);
-      this.#setMeta("last_id", String(this.#lastId));
-      const save = this.#db.prepare(
+      // Many rows a statement: each call into SQLite costs more than a row.
+      for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) {
+        const rows = batch.slice(i, i + ROWS_PER_INSERT);
+        this.#statement(insertSql(rows.length)).run(
+          ...rows.flatMap((m) => [m.id, m.time, m.kind, m.from, m.text]),
+        );
+      }
+      const save = this.#statement(
         "INSERT INTO sessions (token, name, last_seq) VALUES (?, ?, ?) ON CONFLICT(token) DO UPDATE SET name = excluded.name, last_seq = excluded.last_seq",
       );
-      const end = this.#db.prepare("DELETE FROM sessions WHERE token = ?");
+      const end = this.#statement("DELETE FROM sessions WHERE token = ?");
       for (const [token, session] of sessions) {
         if (session) save.run(token, session.name, session.lastSeq);
         else end.run(token);
@@ -226,7 +238,10 @@ export class RoomStore implements Disposable {
   /** Forgets every message (`/clear`); ids go on from where they were. */
   clear(): void {
     this.flush();
-    this.#write(() => this.#db.exec("DELETE FROM messages"));
+    this.#write(() => {
+      this.#db.exec("DELETE FROM messages");
+      this.#setMeta("last_id", String(this.#lastId));
+    });
   }
 
   /** Deletes what is older than the retention allows. */
@@ -235,9 +250,9 @@ export class RoomStore implements Disposable {
     this.#write(() => {
       if ("days" in this.#keep) {
         const cutoff = this.#now() - this.#keep.days * 86_400_000;
-        this.#db.prepare("DELETE FROM messages WHERE time < ?").run(cutoff);
+        this.#statement("DELETE FROM messages WHERE time < ?").run(cutoff);
       } else {
-        this.#db.prepare("DELETE FROM messages WHERE id <= ?").run(
+        this.#statement("DELETE FROM messages WHERE id <= ?").run(
           this.#lastId - this.#keep.rows,
         );
       }
@@ -248,6 +263,7 @@ export class RoomStore implements Disposable {
   close(): void {
     if (!this.#db.isOpen) return;
     this.flush();
+    this.#write(() => this.#setMeta("last_id", String(this.#lastId)));
     this.#db.close();
   }
 
@@ -286,9 +302,27 @@ export class RoomStore implements Disposable {
     return row?.value;
   }
 
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #setMeta(key: string, value: string): void {
-    this.#db.prepare(
+    this.#statement(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     ).run(key, value);
   }
+}
+
+/** The most messages one INSERT writes (5 values each, under SQLite's 32766). */
+const ROWS_PER_INSERT = 64;
+
+/** An INSERT of `rows` messages. */
+function insertSql(rows: number): string {
+  return "INSERT INTO messages (id, time, kind, sender, text) VALUES " +
+    Array(rows).fill("(?, ?, ?, ?, ?)").join(", ");
 }
