@@ -6,6 +6,8 @@
  * @module
  */
 
+import { LineLog } from "./line_log.ts";
+
 /** How a started program ended. */
 export interface ProgramExit {
   /** The exit code (128 + signal number when killed). */
@@ -163,73 +165,20 @@ export class StartedProgram implements AsyncDisposable {
 }
 
 /** Output lines as they arrive, with waits bounded by a time limit. */
-export class CollectedLines {
-  /** Every complete line so far (a last line without `\n` once ended). */
-  readonly lines: string[] = [];
+export class CollectedLines extends LineLog {
   /** Resolves when the stream ends. */
   readonly done: Promise<void>;
-  #ended = false;
-  #wake: (() => void)[] = [];
 
   /** Collects `stream`, decoding UTF-8 leniently. */
   constructor(stream: ReadableStream<Uint8Array>) {
+    super();
     this.done = this.#collect(stream);
   }
 
-  /** Whether the stream has ended. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /**
-   * Waits up to `ms` for a line from index `from` on that satisfies `test`;
-   * returns its index, or -1.
-   */
-  async waitFor(
-    test: (line: string) => boolean,
-    ms: number,
-    from = 0,
-  ): Promise<number> {
-    const deadline = Date.now() + ms;
-    let seen = from;
-    while (true) {
-      for (; seen < this.lines.length; seen++) {
-        if (test(this.lines[seen])) return seen;
-      }
-      const left = deadline - Date.now();
-      if (this.#ended || left <= 0) return -1;
-      await this.#changed(left);
-    }
-  }
-
-  #changed(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  #notify(): void {
-    const waiting = this.#wake;
-    this.#wake = [];
-    for (const wake of waiting) wake();
-  }
-
   async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
-    let partial = "";
     const decoder = new TextDecoderStream("utf-8", { fatal: false });
-    for await (const text of stream.pipeThrough(decoder)) {
-      const parts = (partial + text).split("\n");
-      partial = parts.pop()!;
-      this.lines.push(...parts.map((line) => line.replace(/\r$/, "")));
-      this.#notify();
-    }
-    if (partial !== "") this.lines.push(partial);
-    this.#ended = true;
-    this.#notify();
+    for await (const text of stream.pipeThrough(decoder)) this.add(text);
+    this.end();
   }
 }
 

@@ -9,6 +9,7 @@
  */
 
 import { connect, type Socket } from "node:net";
+import { LineLog } from "./line_log.ts";
 
 let nextSource = 0;
 
@@ -20,21 +21,19 @@ function nextLoopbackSource(): string {
 
 /** One connection to the room. */
 export class RoomClient implements AsyncDisposable {
-  /** Every line received, without its line end. */
-  readonly lines: string[] = [];
   readonly #socket: Socket;
   readonly #decoder = new TextDecoder();
-  #partial = "";
-  #closed = false;
-  #wake: (() => void)[] = [];
+  readonly #log = new LineLog();
 
   private constructor(socket: Socket) {
     this.#socket = socket;
-    socket.on("data", (chunk: Uint8Array) => this.#receive(chunk));
-    socket.on("close", () => {
-      this.#closed = true;
-      this.#notify();
-    });
+    socket.on(
+      "data",
+      (chunk: Uint8Array) =>
+        this.#log.add(this.#decoder.decode(chunk, { stream: true })),
+    );
+    // What came after the last line end is not a line.
+    socket.on("close", () => this.#log.end({ keepPartial: false }));
     socket.on("error", () => {
       // A reset ends the connection like a close; "close" follows.
     });
@@ -71,14 +70,19 @@ export class RoomClient implements AsyncDisposable {
     });
   }
 
+  /** Every line received, without its line end. */
+  get lines(): string[] {
+    return this.#log.lines;
+  }
+
   /** Whether the server closed the connection. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#log.ended;
   }
 
   /** Sends `line` and a `\n` (or raw bytes as they are). */
   send(line: string | Uint8Array): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     this.#socket.write(typeof line === "string" ? line + "\n" : line);
   }
 
@@ -91,27 +95,12 @@ export class RoomClient implements AsyncDisposable {
    * Waits up to `ms` for a line from index `from` on that satisfies `test`;
    * its index, or -1.
    */
-  async waitFor(
+  waitFor(
     test: (line: string) => boolean,
     ms: number,
     from = 0,
   ): Promise<number> {
-    const deadline = Date.now() + ms;
-    let seen = from;
-    while (true) {
-      for (; seen < this.lines.length; seen++) {
-        if (test(this.lines[seen])) return seen;
-      }
-      const left = deadline - Date.now();
-      if (this.#closed || left <= 0) return -1;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    return this.#log.waitFor(test, ms, from);
   }
 
   /**
@@ -135,27 +124,12 @@ export class RoomClient implements AsyncDisposable {
 
   /** Closes the connection at once. */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#closed) {
+    if (!this.closed) {
       const closed = new Promise((resolve) =>
         this.#socket.once("close", resolve)
       );
       this.#socket.destroy();
       await closed;
     }
-  }
-
-  #receive(chunk: Uint8Array): void {
-    const parts =
-      (this.#partial + this.#decoder.decode(chunk, { stream: true }))
-        .split("\n");
-    this.#partial = parts.pop()!;
-    this.lines.push(...parts.map((line) => line.replace(/\r$/, "")));
-    this.#notify();
-  }
-
-  #notify(): void {
-    const waiting = this.#wake;
-    this.#wake = [];
-    for (const wake of waiting) wake();
   }
 }
