@@ -6,6 +6,7 @@ import { startRoomServer } from "../support/room_server.ts";
 import { RawClient } from "../support/raw_client.ts";
 import { RunningProcess, runScript, runToExit } from "../support/process.ts";
 import { tempDir } from "../support/temp_dir.ts";
+import { ROOT } from "../support/paths.ts";
 import { DatabaseSync } from "node:sqlite";
 import { isRoot } from "../support/isolation.ts";
 import { firstMissing, needProgram, testNeeding } from "../support/requires.ts";
@@ -148,6 +149,18 @@ testNeeding(
     using denoTemp = tempDir("chatlab-deno-dir-");
     const denoDir = denoTemp.path;
     await Deno.chown(denoDir, 65534, 65534);
+    // The other user must be able to read the code: a checkout in a private
+    // folder (mktemp's 0700) is not, so it runs from a readable copy.
+    using code = tempDir("chatlab-code-");
+    await Deno.chmod(code.path, 0o755);
+    await runToExit("cp", [
+      "-r",
+      `${ROOT}/server.ts`,
+      `${ROOT}/lib`,
+      `${ROOT}/deno.json`,
+      `${ROOT}/deno.lock`,
+      code.path,
+    ]);
     await using server = new RunningProcess("setpriv", [
       "--reuid=65534",
       "--regid=65534",
@@ -162,7 +175,7 @@ testNeeding(
       "0",
       "--db",
       db,
-    ], { env: { DENO_DIR: denoDir, HOME: denoDir } });
+    ], { cwd: code.path, env: { DENO_DIR: denoDir, HOME: denoDir } });
     const status = await server.finish();
     const lines = server.stderr.lines;
     assertEquals(status.code, 1);
