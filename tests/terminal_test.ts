@@ -325,53 +325,72 @@ testNeeding(
   },
 );
 
-testNeeding(
-  NEEDS_TMUX,
-  "after resizes (narrower, then wider) an incoming line leaves the half-typed line intact",
-  async () => {
-    const { server, port } = await startRoomServer();
-    await using _server = server;
-    await using pane = await aliceInRoom(port, { width: 80 });
-    await pane.type(LONG_LINE);
-    await pane.waitForScreen((rows) =>
-      joinRows(rows.slice(-3)) === `You: ${LONG_LINE}`
-    );
-    await pane.resize(50);
-    // 205 characters in 50 columns: five rows.
-    await pane.waitForScreen((rows) =>
-      joinRows(rows.slice(-5)) === `You: ${LONG_LINE}`
-    );
-    await server.writeLines("after the resize");
-    const screen = await pane.waitForScreen((rows) =>
-      rows.at(-6) === "<host> after the resize" &&
-      joinRows(rows.slice(-5)) === `You: ${LONG_LINE}`
-    );
-    assertEquals(
-      screen.filter((row) => /^(You: )?[0-9]{5}/.test(row)).length,
-      5,
-      `the typed line once in:\n${screen.join("\n")}`,
-    );
-    // Wider again: 205 characters in 120 columns are two rows. tmux (like
-    // VTE) keeps the cursor's row on a narrowing and pushes the rows above it
-    // into its scrollback; widening pulls them back, so rows of the line as it
-    // was drawn before the narrowing can reappear above the room's lines (a
-    // known limit, see README). Below the newest line, it is drawn once.
-    await pane.resize(120);
-    await server.writeLines("after growing");
-    const wide = await pane.waitForScreen((rows) =>
-      rows.at(-3) === "<host> after growing" &&
-      joinRows(rows.slice(-2)) === `You: ${LONG_LINE}`
-    );
-    const newest = wide.indexOf("<host> after growing");
-    assertEquals(
-      wide.slice(newest).filter((row) => /^(You: )?[0-9]{5}/.test(row)).length,
-      2,
-      `the typed line once in:\n${wide.join("\n")}`,
-    );
-    await pane.press("Enter");
-    await server.stdout.waitForLine(`<alice> ${LONG_LINE}`);
-  },
-);
+for (const full of [false, true]) {
+  testNeeding(
+    NEEDS_TMUX,
+    `after resizes (narrower, then wider) an incoming line leaves the half-typed line intact${
+      full ? ", with a full screen" : ""
+    }`,
+    async () => {
+      const { server, port } = await startRoomServer();
+      await using _server = server;
+      await using pane = await aliceInRoom(port, { width: 80 });
+      // A full screen scrolls; an emptier one puts the line at the top.
+      const before = full
+        ? Array.from({ length: 30 }, (_, i) => `line ${i + 1}`)
+        : [];
+      if (full) {
+        await server.writeLines(...before);
+        await pane.waitForScreen((rows) => rows.at(-2) === "<host> line 30");
+      }
+      await pane.type(LONG_LINE);
+      await pane.waitForScreen((rows) =>
+        joinRows(rows.slice(-3)) === `You: ${LONG_LINE}`
+      );
+      await pane.resize(50);
+      // 205 characters in 50 columns: five rows.
+      await pane.waitForScreen((rows) =>
+        joinRows(rows.slice(-5)) === `You: ${LONG_LINE}`
+      );
+      await server.writeLines("after the resize");
+      const screen = await pane.waitForScreen((rows) =>
+        rows.at(-6) === "<host> after the resize" &&
+        joinRows(rows.slice(-5)) === `You: ${LONG_LINE}`
+      );
+      assertEquals(
+        screen.filter((row) => /^(You: )?[0-9]{5}/.test(row)).length,
+        5,
+        `the typed line once in:\n${screen.join("\n")}`,
+      );
+      // Wider again: 205 characters in 120 columns are two rows. tmux keeps
+      // the cursor's row on a narrowing, so the typed line was redrawn from the
+      // screen's top-left corner, where an erase moves the screen into tmux's
+      // scrollback: no copy of the line may be left there either.
+      await pane.resize(120);
+      await server.writeLines("after growing");
+      const wide = await pane.waitForScreen(
+        (rows) =>
+          rows.at(-3) === "<host> after growing" &&
+          joinRows(rows.slice(-2)) === `You: ${LONG_LINE}`,
+        { scrollback: true },
+      );
+      assertEquals(
+        wide.filter((row) => /^(You: )?[0-9]{5}/.test(row)).length,
+        2,
+        `the typed line once in:\n${wide.join("\n")}`,
+      );
+      assertEquals(wide.slice(-5, -2), [
+        full
+          ? "<host> line 30"
+          : "*** Hello alice! In the room (2): host, alice. Type /help for commands.",
+        "<host> after the resize",
+        "<host> after growing",
+      ]);
+      await pane.press("Enter");
+      await server.stdout.waitForLine(`<alice> ${LONG_LINE}`);
+    },
+  );
+}
 
 testNeeding(
   NEEDS_TMUX,

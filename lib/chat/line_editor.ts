@@ -10,6 +10,7 @@
 import { createInterface, type Interface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { interrupt } from "../cli/interrupt.ts";
+import { TerminalOutput } from "./terminal_output.ts";
 
 /** What {@linkcode openEditor} needs besides its streams. */
 export interface EditorOptions {
@@ -21,9 +22,10 @@ export interface EditorOptions {
 /** A readline interface in terminal mode, with Ctrl+C as an interrupt. */
 export function openEditor(
   input: Readable,
-  output: Writable,
+  terminal: Writable,
   options: EditorOptions,
 ): Interface {
+  const output = new TerminalOutput(terminal);
   const editor = createInterface({
     input,
     output,
@@ -43,7 +45,10 @@ export function openEditor(
   // from the row it drew at the old width; correct that first.
   const rewrapped = () => trustCurrentWidth(editor);
   output.prependListener("resize", rewrapped);
-  editor.on("close", () => output.off("resize", rewrapped));
+  editor.on("close", () => {
+    output.off("resize", rewrapped);
+    output.detach();
+  });
   return editor;
 }
 

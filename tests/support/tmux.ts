@@ -91,13 +91,14 @@ export class TmuxPane implements AsyncDisposable {
 
   /**
    * The screen's lines, right-trimmed, without blank lines; with `escapes`,
-   * the colours too.
+   * the colours too, and with `scrollback` the lines above the screen.
    */
   async screen(options: ScreenOptions = {}): Promise<string[]> {
     const text = await this.#tmux(
       "capture-pane",
       "-p",
       ...(options.escapes ? ["-e"] : []),
+      ...(options.scrollback ? ["-S", "-"] : []),
       "-t",
       "test",
     );
@@ -147,9 +148,23 @@ export class TmuxPane implements AsyncDisposable {
     await this.#tmux("paste-buffer", "-t", "test");
   }
 
-  /** Makes the pane `width` columns wide. */
+  /**
+   * Makes the pane `width` columns wide, and waits until the program in it
+   * can know: tmux rewraps its screen at once but tells the program's
+   * terminal (and so the program) up to 250 ms later, to batch resizes.
+   */
   async resize(width: number): Promise<void> {
     await this.#tmux("resize-window", "-t", "test", "-x", String(width));
+    const tty = (await this.#tmux("display", "-p", "-t", "test", "#{pane_tty}"))
+      .trim();
+    let size = "";
+    await eventually(
+      () => `${tty} to be ${width} columns wide; stty says "${size}"`,
+      async () => {
+        size = (await runToExit("stty", ["-F", tty, "size"])).stdoutText.trim();
+        return size.endsWith(` ${width}`);
+      },
+    );
   }
 
   /** Waits until the last lines of the screen are exactly `lines`. */
@@ -185,6 +200,12 @@ export interface ScreenOptions {
    * @default {false}
    */
   escapes?: boolean;
+  /**
+   * Start with the lines scrolled off the top (tmux's history).
+   *
+   * @default {false}
+   */
+  scrollback?: boolean;
 }
 
 /** The screen rows of a wrapped line joined back into one, for comparing. */
