@@ -163,11 +163,17 @@ testNeeding(
     await pane.type(",");
     await pane.press("Enter");
     await room.stdout.waitForLine("<alice> one, two three");
-    // Ctrl+L clears the screen and draws the half-typed line at the top.
+    // Ctrl+L clears the screen and draws the half-typed line at the top;
+    // what was on the screen stays in the scrollback, as in a shell.
     await pane.type("still here");
     await pane.press("C-l");
     await pane.waitForScreen((rows) =>
       rows.length === 1 && rows[0] === "You: still here"
+    );
+    const scrollback = await pane.screen({ scrollback: true });
+    assertOk(
+      scrollback.some((row) => row.startsWith("*** Hello alice!")),
+      `the welcome kept in:\n${scrollback.join("\n")}`,
     );
   },
 );

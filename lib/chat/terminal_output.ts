@@ -20,6 +20,13 @@ const CLEAR_SCREEN_DOWN = "\x1b[0J";
  */
 const CLEAR_SCREEN_DOWN_IN_PLACE = "\x1b7\x1b[2K\x1b[1B\x1b[0J\x1b8";
 
+/**
+ * The cursor sent to the top-left corner, as readline does for Ctrl+L just
+ * before its erase: that one clears the screen on purpose, and tmux keeping
+ * the screen in its scrollback then is what a user wants.
+ */
+const CURSOR_HOME = "\x1b[1;1H";
+
 /** What the editor needs of a terminal's output: a writable stream with a size. */
 export interface TerminalStream extends Writable {
   readonly columns?: number;
@@ -34,6 +41,7 @@ export interface TerminalStream extends Writable {
 export class TerminalOutput extends Writable {
   readonly #terminal: TerminalStream;
   readonly #resized = () => this.emit("resize");
+  #lastWrite = "";
 
   /** Wraps `terminal` until {@linkcode TerminalOutput.detach} is called. */
   constructor(terminal: TerminalStream) {
@@ -76,11 +84,14 @@ export class TerminalOutput extends Writable {
     _encoding: string,
     callback: (error?: Error | null) => void,
   ): void {
-    this.#terminal.write(
-      typeof chunk === "string"
-        ? chunk.replaceAll(CLEAR_SCREEN_DOWN, CLEAR_SCREEN_DOWN_IN_PLACE)
-        : chunk,
-    );
+    if (typeof chunk === "string") {
+      const clearingScreen = this.#lastWrite === CURSOR_HOME;
+      this.#lastWrite = chunk;
+      if (!clearingScreen) {
+        chunk = chunk.replaceAll(CLEAR_SCREEN_DOWN, CLEAR_SCREEN_DOWN_IN_PLACE);
+      }
+    }
+    this.#terminal.write(chunk);
     callback();
   }
 }
