@@ -85,7 +85,7 @@ export function createSchema(db: DatabaseSync): void {
       sender TEXT NOT NULL,
       text TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS messages_time ON messages (time);
+    DROP INDEX IF EXISTS messages_time;
     CREATE TABLE IF NOT EXISTS sessions (
       token TEXT PRIMARY KEY,
       name TEXT NOT NULL,

@@ -71,6 +71,66 @@ Deno.test("store keeps 30 days by default and the last N messages with { rows }"
   assertEquals(rows.recent(10).map((m) => m.id), [8, 9, 10]);
 });
 
+Deno.test("store keeps by days without an index on time: none, some or all rows old", () => {
+  const path = tempFile();
+  let now = 1_000 * DAY;
+  {
+    // A file from an earlier chatlab, with the index that cost a page a commit.
+    using db = new DatabaseSync(path);
+    db.exec(
+      "CREATE TABLE messages (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, kind TEXT NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL)",
+    );
+    db.exec("CREATE INDEX messages_time ON messages (time)");
+    db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    db.exec("INSERT INTO meta VALUES ('app', 'chatlab'), ('schema', '1')");
+  }
+  using store = RoomStore.open(path, { now: () => now });
+  for (let id = 1; id <= 6; id++) {
+    store.append(message(id, `m${id}`, now - (41 - 5 * id) * DAY));
+  }
+  store.flush();
+  store.prune();
+  // 36, 31, 26, 21, 16 and 11 days old: the first two go.
+  assertEquals(store.recent(10).map((m) => m.id), [3, 4, 5, 6]);
+  store.prune();
+  assertEquals(store.recent(10).map((m) => m.id), [3, 4, 5, 6]);
+  now += 100 * DAY;
+  store.prune();
+  assertEquals(store.recent(10), []);
+  assertEquals(store.lastId, 6);
+  store.close();
+  using db = new DatabaseSync(path, { readOnly: true });
+  assertEquals(
+    db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_time'",
+    ).all(),
+    [],
+  );
+});
+
+Deno.test("store copies its log into the file only once the room has been quiet", async () => {
+  const path = tempFile();
+  using store = RoomStore.open(path, { checkpointAfterQuietMs: 300 });
+  const fileSize = () => Deno.statSync(path).size;
+  const before = fileSize();
+  // A commit every 100 ms for a second: never quiet for 300 ms.
+  for (let id = 1; id <= 10; id++) {
+    store.append(message(id, "x".repeat(2000)));
+    store.flush();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assertEquals(fileSize(), before, "the file was written during the burst");
+  assertOk(
+    Deno.statSync(`${path}-wal`).size > 20_000,
+    "the log holds the lines",
+  );
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assertOk(
+    fileSize() > before + 20_000,
+    `the file is still ${fileSize()} bytes`,
+  );
+});
+
 Deno.test("store clear forgets the messages but ids go on", () => {
   const path = tempFile();
   using store = RoomStore.open(path);
