@@ -1,9 +1,10 @@
 /**
  * The runs of bytes waiting for one receiver's next write. In a room the
- * bytes of a turn lie in one shared buffer ({@linkcode SharedBatch}), so
- * deliveries that lie side by side there are joined into one view instead
- * of being queued one by one; a run that is one delivery is queued as it
- * is, without making a view.
+ * bytes of a turn lie in one shared buffer ({@linkcode SharedBatch}), and
+ * message lines are encoded side by side (`line_arena.ts`), so deliveries
+ * that lie side by side in one buffer are joined into one view instead of
+ * being queued one by one; a run that is one delivery is queued as it is,
+ * without making a view.
  *
  * @module
  */
@@ -15,8 +16,11 @@ export class PendingRuns {
   readonly #shared: SharedBatch | undefined;
   /** Whole runs of bytes waiting, oldest first (the tail run not included). */
   #queue: Uint8Array[] = [];
-  /** The last run waiting in the shared buffer, still growing. */
-  #tailChunk: Uint8Array | null = null;
+  /**
+   * What the last run waiting lies in, which may still grow: a chunk of
+   * the shared buffer, or the `ArrayBuffer` of lines encoded side by side.
+   */
+  #tailChunk: Uint8Array | ArrayBufferLike | null = null;
   #tailStart = 0;
   #tailEnd = 0;
   /** The bytes the tail run is, when it is one delivery: queued as they are, no view made. */
@@ -49,11 +53,7 @@ export class PendingRuns {
   }
 
   #queueShared(shared: SharedBatch, bytes: Uint8Array): void {
-    if (!shared.place(bytes)) {
-      this.#closeTail();
-      this.#queue.push(bytes);
-      return;
-    }
+    if (!shared.place(bytes)) return this.#queueAsItIs(bytes);
     const { chunk, start, end } = shared;
     if (chunk === this.#tailChunk && start === this.#tailEnd) {
       this.#tailEnd = end;
@@ -67,11 +67,36 @@ export class PendingRuns {
     this.#tailBytes = bytes;
   }
 
+  /**
+   * Queues bytes delivered once so far, joined to the run before them when
+   * they lie right after it (lines encoded one after another).
+   */
+  #queueAsItIs(bytes: Uint8Array): void {
+    const { buffer, byteOffset } = bytes;
+    if (buffer === this.#tailChunk && byteOffset === this.#tailEnd) {
+      this.#tailEnd = byteOffset + bytes.length;
+      this.#tailBytes = null;
+      return;
+    }
+    this.#closeTail();
+    this.#tailChunk = buffer;
+    this.#tailStart = byteOffset;
+    this.#tailEnd = byteOffset + bytes.length;
+    this.#tailBytes = bytes;
+  }
+
   #closeTail(): void {
-    if (this.#tailChunk === null) return;
+    const chunk = this.#tailChunk;
+    if (chunk === null) return;
     this.#queue.push(
       this.#tailBytes ??
-        this.#tailChunk.subarray(this.#tailStart, this.#tailEnd),
+        (chunk instanceof Uint8Array
+          ? chunk.subarray(this.#tailStart, this.#tailEnd)
+          : new Uint8Array(
+            chunk,
+            this.#tailStart,
+            this.#tailEnd - this.#tailStart,
+          )),
     );
     this.#tailChunk = null;
     this.#tailBytes = null;

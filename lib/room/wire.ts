@@ -9,6 +9,7 @@
 import { MAX_NAME_LENGTH } from "../wire/names.ts";
 import { sanitize } from "../wire/sanitize.ts";
 import { lazyLine } from "./lazy_lines.ts";
+import { messageLines } from "./line_arena.ts";
 
 const encoder = new TextEncoder();
 
@@ -45,12 +46,12 @@ export const HELP_LINES: readonly string[] = [
 
 /** `<alice> text`: a message, attributed by the server. */
 export function chatLine(name: string, text: string): Uint8Array {
-  return encoder.encode(`<${name}> ${sanitize(text)}\n`);
+  return messageLines.encode(`<${name}> ${sanitize(text)}\n`);
 }
 
 /** `* alice waves`: a `/me` action. */
 export function actionLine(name: string, action: string): Uint8Array {
-  return encoder.encode(`* ${name} ${sanitize(action)}\n`);
+  return messageLines.encode(`* ${name} ${sanitize(action)}\n`);
 }
 
 /** `*alice* text`: what the receiver of a private message sees. */
