@@ -32,11 +32,18 @@ export class SharedBatch {
   end = 0;
   #current: Uint8Array = new Uint8Array(0);
   #used = 0;
-  /** The last two distinct byte arrays placed, and where (a broadcast alternates between at most two forms of a line). */
-  #recent: [Uint8Array | null, Uint8Array, number, number][] = [
-    [null, new Uint8Array(0), 0, 0],
-    [null, new Uint8Array(0), 0, 0],
-  ];
+  // The last two distinct byte arrays placed, and where (a broadcast
+  // alternates between at most two forms of a line: plain and tagged).
+  // Fields rather than an array of entries: this is looked up once per
+  // receiver per line.
+  #newestBytes: Uint8Array | null = null;
+  #newestChunk: Uint8Array = new Uint8Array(0);
+  #newestStart = 0;
+  #newestEnd = 0;
+  #olderBytes: Uint8Array | null = null;
+  #olderChunk: Uint8Array = new Uint8Array(0);
+  #olderStart = 0;
+  #olderEnd = 0;
   /** Bytes delivered once and not placed: placed if delivered again. */
   #candidate: Uint8Array | null = null;
   #due: (() => void)[] = [];
@@ -52,14 +59,17 @@ export class SharedBatch {
    * afterwards.
    */
   place(bytes: Uint8Array): boolean {
-    const recent = this.#recent;
-    for (const entry of recent) {
-      if (entry[0] === bytes) {
-        this.chunk = entry[1];
-        this.start = entry[2];
-        this.end = entry[3];
-        return true;
-      }
+    if (bytes === this.#newestBytes) {
+      this.chunk = this.#newestChunk;
+      this.start = this.#newestStart;
+      this.end = this.#newestEnd;
+      return true;
+    }
+    if (bytes === this.#olderBytes) {
+      this.chunk = this.#olderChunk;
+      this.start = this.#olderStart;
+      this.end = this.#olderEnd;
+      return true;
     }
     if (bytes !== this.#candidate) {
       this.#candidate = bytes;
@@ -75,13 +85,14 @@ export class SharedBatch {
     this.chunk = this.#current;
     this.start = this.#used;
     this.end = this.#used += size;
-    const older = recent[1];
-    recent[1] = recent[0];
-    recent[0] = older;
-    older[0] = bytes;
-    older[1] = this.chunk;
-    older[2] = this.start;
-    older[3] = this.end;
+    this.#olderBytes = this.#newestBytes;
+    this.#olderChunk = this.#newestChunk;
+    this.#olderStart = this.#newestStart;
+    this.#olderEnd = this.#newestEnd;
+    this.#newestBytes = bytes;
+    this.#newestChunk = this.chunk;
+    this.#newestStart = this.start;
+    this.#newestEnd = this.end;
     return true;
   }
 
