@@ -282,7 +282,9 @@ export class Outbox {
 
   async #flush(): Promise<void> {
     await this.#endOfTurn();
-    await this.#lazyWait();
+    // (Checked here, not in #lazyWait: an await costs a turn of the
+    // microtask queue per receiver per write, and this is the usual case.)
+    if (!this.#urgent) await this.#lazyWait();
     try {
       while (this.#pendingBytes > 0) {
         const parts = this.#runs.take();
