@@ -54,7 +54,8 @@ Options:
                       it must be a path the task may write
   --json              print the raw results as JSON on stdout
   --render FILE       measure nothing: write the report (--out) from the JSON
-                      a run saved (bench/results/latest.json)
+                      a run saved (bench/results/latest.json, written with
+                      each BENCHMARKS.md)
   --no-profile        skip profiling chatlab's room under load (deno --cpu-prof),
                       which a full run does once per busy scenario
   -h, --help          show this help`;
@@ -66,6 +67,8 @@ const GENERATOR_GRACE_MS = 60_000;
 /** The generator's own limit on a run, unless the scenario sets one. */
 const RUN_LIMIT_MS = 120_000;
 const RESULTS_DIR = "bench/results";
+/** The report a full run writes, with the JSON it is made from. */
+const REPORT = "BENCHMARKS.md";
 
 interface RunContext {
   pinned: boolean;
@@ -92,14 +95,14 @@ async function main(): Promise<void> {
   if (values.render) {
     // Only the report changes: the figures stay those of one run.
     const results = JSON.parse(await Deno.readTextFile(values.render));
-    const out = values.out ?? "BENCHMARKS.md";
+    const out = values.out ?? REPORT;
     await writeReport(out, renderReport(results));
     if (out !== "-") console.error(`Wrote ${out} from ${values.render}`);
     return;
   }
   const started = performance.now();
   const quick = values.quick;
-  const out = values.out ?? (quick ? undefined : "BENCHMARKS.md");
+  const out = values.out ?? (quick ? undefined : REPORT);
   // Fail now, not after ten minutes of measuring.
   if (
     out && out !== "-" &&
@@ -168,7 +171,9 @@ async function main(): Promise<void> {
     await writeReport(out, report);
     console.error(`Wrote ${out}`);
   }
-  if (!quick) {
+  // The JSON is what BENCHMARKS.md re-renders from: saved with it only, so
+  // that a partial run (some scenarios, --out -) leaves the pair as it was.
+  if (out === REPORT) {
     const file = `${RESULTS_DIR}/latest.json`;
     await Deno.writeTextFile(file, JSON.stringify(results, null, 2) + "\n");
     console.error(`Wrote ${file}`);
