@@ -153,7 +153,7 @@ export class Outbox {
     }
     this.#runs.push(bytes);
     this.#pendingBytes += bytes.length;
-    this.#account();
+    this.#accountMore(bytes.length);
     if (!this.#urgent && !isLazy(bytes)) {
       this.#urgent = true;
       this.#wake?.();
@@ -245,6 +245,18 @@ export class Outbox {
     this.#runs.clear();
     this.#pendingBytes = 0;
     this.#account();
+  }
+
+  /**
+   * {@linkcode Outbox.#account} after `bytes` more were queued, without
+   * recounting (this runs once per receiver per line).
+   */
+  #accountMore(bytes: number): void {
+    const ledger = this.#ledger;
+    if (ledger === undefined || this.#counted >= ledger.perOutboxCap) return;
+    const added = Math.min(bytes, ledger.perOutboxCap - this.#counted);
+    this.#counted += added;
+    ledger.add(added);
   }
 
   /** Tells the ledger how much this outbox holds now, up to its cap. */
