@@ -14,6 +14,7 @@ import type { Readable, Writable } from "node:stream";
 import { type Frame, MAX_LINE_BYTES } from "../wire/line_splitter.ts";
 import { LineReader } from "../wire/line_reader.ts";
 import { Outbox } from "../room/outbox.ts";
+import { concatBytes } from "../wire/concat_bytes.ts";
 import { completeInRoom, type RoomMembers } from "./room_members.ts";
 import { styleRoomLine, styleTimestamp } from "./line_style.ts";
 import {
@@ -25,6 +26,13 @@ import {
 
 /** Lines queued for a piped stdout that nobody reads, before some are dropped. */
 const MAX_PIPED_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * How long lines for a pipe wait to share a write. Each write to stdout is
+ * handed to another thread, which takes the CPU from the room for a moment:
+ * a server printing its room to a log did that for every line.
+ */
+const PIPED_GATHER_MS = 20;
 
 const encoder = new TextEncoder();
 
@@ -99,6 +107,10 @@ export class ChatConsole {
   readonly #timestamps: boolean;
   readonly #now: () => Date;
   readonly #room: RoomMembers | undefined;
+  /** Lines for a pipe gathered for one write, and the bytes they hold. */
+  #gathered: Uint8Array[] = [];
+  #gatheredBytes = 0;
+  #gatherTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #pipedOutput = new Outbox(Deno.stdout, {
     maxQueuedBytes: Infinity,
   });
@@ -142,6 +154,7 @@ export class ChatConsole {
 
   /** Resolves once every line shown so far has been written. */
   async flush(): Promise<void> {
+    this.#writeGathered();
     await this.#pipedOutput.drained();
   }
 
@@ -244,10 +257,23 @@ export class ChatConsole {
    * rather than held without bound, and output resumes once it drains.
    */
   #sendPiped(bytes: Uint8Array): void {
-    if (this.#pipedOutput.queuedBytes + bytes.length > MAX_PIPED_OUTPUT_BYTES) {
-      return;
-    }
-    this.#pipedOutput.send(bytes);
+    const queued = this.#pipedOutput.queuedBytes + this.#gatheredBytes;
+    if (queued + bytes.length > MAX_PIPED_OUTPUT_BYTES) return;
+    this.#gathered.push(bytes);
+    this.#gatheredBytes += bytes.length;
+    this.#gatherTimer ??= setTimeout(
+      () => this.#writeGathered(),
+      PIPED_GATHER_MS,
+    );
+  }
+
+  #writeGathered(): void {
+    clearTimeout(this.#gatherTimer);
+    this.#gatherTimer = undefined;
+    if (this.#gathered.length === 0) return;
+    this.#pipedOutput.send(concatBytes(this.#gathered, this.#gatheredBytes));
+    this.#gathered = [];
+    this.#gatheredBytes = 0;
   }
 }
 
