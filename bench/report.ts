@@ -425,8 +425,9 @@ function idle(results: BenchResults): string {
     "(`--v8-flags=--max-semi-space-size=1`: about 25 KiB, but about a quarter",
     "fewer deliveries/s at 1000:100 and a light-load p99 over 2 ms, side by",
     "side); capping the greeting's list of names at 100 (no gain);",
-    "`--single-threaded-gc`, `--min-semi-space-size=1`, `MALLOC_ARENA_MAX=1`",
-    "(no difference).",
+    "`--min-semi-space-size=1`, `MALLOC_ARENA_MAX=1` and",
+    "`--single-threaded-gc` (no difference to memory; the server task uses",
+    'the last for latency, README "Memory per person").',
   ].join("\n");
 }
 
