@@ -237,3 +237,31 @@ Deno.test("LineSplitter with maxLineBytes 1 accepts one byte and refuses two", (
     oversize(2),
   ]);
 });
+
+Deno.test("LineSplitter drops a byte order mark opening any line, however the lines arrive", () => {
+  const text = "\ufeffone\n\ufefftwo\r\nthree\ufeff\n";
+  const expected = [line("one"), line("two"), line("three\ufeff")];
+  assertEquals(new LineSplitter().push(bytes(text)), expected);
+  const splitter = new LineSplitter();
+  const oneByOne = [...bytes(text)].map((byte) => Uint8Array.of(byte));
+  assertEquals(pushAll(splitter, oneByOne), expected);
+});
+
+Deno.test("LineSplitter reports an oversize line among good ones in one chunk, in order", () => {
+  const splitter = new LineSplitter({ maxLineBytes: 4 });
+  assertEquals(
+    splitter.push(bytes("abcd\nabcde\nab\r\nabcd\r\n")),
+    [line("abcd"), oversize(5), line("ab"), line("abcd")],
+  );
+});
+
+Deno.test("LineSplitter ends a line cut across reads, then splits the rest of the chunk", () => {
+  const splitter = new LineSplitter();
+  assertEquals(pushAll(splitter, ["he", "llo\nwor", "ld\nnext\nla"]), [
+    line("hello"),
+    line("world"),
+    line("next"),
+  ]);
+  assertEquals(splitter.bytesWithoutLineEnd, 2);
+  assertEquals(splitter.flush(), line("la"));
+});

@@ -18,6 +18,7 @@ export const MAX_UNTERMINATED_BYTES = 16 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
+const BOM = 0xfeff;
 
 /** Options for {@linkcode LineSplitter}. */
 export interface LineSplitterOptions {
@@ -87,11 +88,24 @@ export class LineSplitter {
     const frames: Frame[] = [];
     let start = 0;
     let end = chunk.indexOf(LF);
-    while (end !== -1) {
-      this.#keep(chunk.subarray(start, end), false);
-      frames.push(this.#finishLine());
+    if (end !== -1 && this.#lineBytes !== 0) {
+      // The end of a line cut across reads.
+      frames.push(this.#endLine(chunk.subarray(0, end)));
       start = end + 1;
       end = chunk.indexOf(LF, start);
+    }
+    // Whole lines inside the chunk (the usual case) are decoded from it
+    // directly; the parts are only for lines cut across reads.
+    const first = start;
+    let fit = true;
+    while (end !== -1) {
+      if (end - start > this.#maxLineBytes) fit = false;
+      start = end + 1;
+      end = chunk.indexOf(LF, start);
+    }
+    if (start > first) {
+      if (fit) this.#decodeLines(chunk.subarray(first, start - 1), frames);
+      else this.#eachLine(chunk.subarray(first, start), frames);
     }
     // The rest outlives this call (the caller reuses its buffer): copy it.
     if (start < chunk.length) this.#keep(chunk.subarray(start), true);
@@ -106,6 +120,34 @@ export class LineSplitter {
   flush(): Frame | null {
     if (this.#lineBytes === 0) return null;
     return this.#finishLine();
+  }
+
+  #endLine(bytes: Uint8Array): Frame {
+    this.#keep(bytes, false);
+    return this.#finishLine();
+  }
+
+  /**
+   * The lines in `bytes` (lines without their last `\n`), none over the
+   * limit, in one call to the decoder: the bytes of a line end are never
+   * part of a character, so the text splits where the bytes would.
+   */
+  #decodeLines(bytes: Uint8Array, frames: Frame[]): void {
+    for (let text of this.#decoder.decode(bytes).split("\n")) {
+      if (text.endsWith("\r")) text = text.slice(0, -1);
+      // As decoding each line alone would: a byte order mark opening a
+      // line is dropped (the decoder drops only the first one it sees).
+      if (text.charCodeAt(0) === BOM) text = text.slice(1);
+      frames.push({ kind: "line", text });
+    }
+  }
+
+  /** The lines in `bytes` (each with its `\n`), one by one, as limits need. */
+  #eachLine(bytes: Uint8Array, frames: Frame[]): void {
+    let start = 0;
+    for (let end; (end = bytes.indexOf(LF, start)) !== -1; start = end + 1) {
+      frames.push(this.#endLine(bytes.subarray(start, end)));
+    }
   }
 
   /** Counts `bytes` into the current line; stores them (a copy if asked) while under the limit. */
