@@ -46,12 +46,12 @@ export const HELP_LINES: readonly string[] = [
 
 /** `<alice> text`: a message, attributed by the server. */
 export function chatLine(name: string, text: string): Uint8Array {
-  return messageLines.encode(`<${name}> ${sanitize(text)}\n`);
+  return messageLines.encodeLine("say", name, text, sanitize);
 }
 
 /** `* alice waves`: a `/me` action. */
 export function actionLine(name: string, action: string): Uint8Array {
-  return messageLines.encode(`* ${name} ${sanitize(action)}\n`);
+  return messageLines.encodeLine("action", name, action, sanitize);
 }
 
 /** `*alice* text`: what the receiver of a private message sees. */
