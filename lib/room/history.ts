@@ -7,6 +7,7 @@
  */
 
 import type { RestoredMessage, RoomMessage } from "./room_options.ts";
+import { ReplayLog } from "./replay_log.ts";
 import * as wire from "./wire.ts";
 
 /** How many messages are kept in memory for members catching up. */
@@ -17,10 +18,8 @@ export const REPLAY_SIZE = 10_000;
  * last {@linkcode REPLAY_SIZE} for members that come back after a drop.
  */
 export class History {
-  readonly #size: number;
-  readonly #recent: RoomMessage[] = [];
-  /** Oldest first; trimmed by half when twice too long (cheap on average). */
-  readonly #replay: RoomMessage[] = [];
+  readonly #recent: Ring<RoomMessage>;
+  readonly #replay = new ReplayLog(REPLAY_SIZE);
   #lastId: number;
 
   /** Keeps `size` messages; ids go on from `lastId`, after `restored`. */
@@ -29,7 +28,7 @@ export class History {
     lastId = 0,
     restored: readonly RestoredMessage[] = [],
   ) {
-    this.#size = size;
+    this.#recent = new Ring(size);
     this.#lastId = lastId;
     for (const { id, time, kind, from, text } of restored.slice(-size)) {
       const line = messageLine(kind, from, text);
@@ -44,19 +43,12 @@ export class History {
 
   /** Messages after `id` still in memory, oldest first. */
   since(id: number): RoomMessage[] {
-    let low = 0;
-    let high = this.#replay.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (this.#replay[middle].id <= id) low = middle + 1;
-      else high = middle;
-    }
-    return this.#replay.slice(low);
+    return this.#replay.since(id);
   }
 
   /** The kept messages, oldest first. */
   get recent(): readonly RoomMessage[] {
-    return this.#recent;
+    return this.#recent.slice(0);
   }
 
   /** Makes the next message (with its id and wire line), not yet kept. */
@@ -72,17 +64,64 @@ export class History {
 
   /** Forgets what newcomers are shown; ids go on. */
   clear(): void {
-    this.#recent.length = 0;
+    this.#recent.clear();
   }
 
   /** Keeps `message`, forgetting the oldest past the sizes. */
   keep(message: RoomMessage): void {
     this.#recent.push(message);
-    if (this.#recent.length > this.#size) this.#recent.shift();
     this.#replay.push(message);
-    if (this.#replay.length > 2 * REPLAY_SIZE) {
-      this.#replay.splice(0, this.#replay.length - REPLAY_SIZE);
+  }
+}
+
+/**
+ * The last `capacity` items pushed, in a fixed array: a busy room keeps
+ * a message per line, and shifting or splicing an array for each cost a
+ * copy of it.
+ */
+class Ring<T> {
+  readonly #items: T[] = [];
+  readonly #capacity: number;
+  /** Where the oldest item is, once the ring is full. */
+  #start = 0;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get length(): number {
+    return this.#items.length;
+  }
+
+  /** The `index`th oldest item. */
+  at(index: number): T {
+    const items = this.#items;
+    return items[(this.#start + index) % items.length];
+  }
+
+  push(item: T): void {
+    if (this.#capacity <= 0) return;
+    const items = this.#items;
+    if (items.length < this.#capacity) {
+      items.push(item);
+      return;
     }
+    items[this.#start] = item;
+    this.#start = (this.#start + 1) % this.#capacity;
+  }
+
+  /** The items from the `from`th oldest on, oldest first. */
+  slice(from: number): T[] {
+    const result: T[] = [];
+    for (let index = from; index < this.length; index++) {
+      result.push(this.at(index));
+    }
+    return result;
+  }
+
+  clear(): void {
+    this.#items.length = 0;
+    this.#start = 0;
   }
 }
 
