@@ -88,23 +88,29 @@ export class Moderation {
   }
 
   /**
-   * Why `state` may not say something to `to` at `now`, or `null` if it may.
+   * Why `state` may not say something to `to` now, or `null` if it may.
    * Moderators may always talk; anyone may write privately to a moderator.
+   * The clock is read only when a mute or slow mode needs it (every line
+   * passes here, and reading it is a call into the runtime).
    */
   talkRefusal(
     state: MemberState,
     to: Audience | null,
-    now: number,
+    clock: { now(): number },
   ): string | null {
     if (state.moderator || to === null) return null;
     const toModerator = to !== "room" && to.moderator === true;
-    if (!toModerator && this.isMuted(state, now)) {
+    if (
+      !toModerator && this.#mutes.length > 0 &&
+      this.isMuted(state, clock.now())
+    ) {
       return "you are muted by the teacher; you can still read, and /msg a teacher";
     }
     if (!toModerator && this.quiet) {
       return "quiet mode: only the teacher may talk now; you can /msg a teacher";
     }
     if (this.slowSeconds > 0) {
+      const now = clock.now();
       const last = this.#lastLine.get(state);
       const wait = last === undefined
         ? 0

@@ -79,7 +79,7 @@ export class RoomActions implements CommandRoom {
     const refusal = moderation.talkRefusal(
       state,
       audienceOf(text, (name) => roster.find(name)),
-      clock.now(),
+      clock,
     );
     if (refusal) return state.member.deliver(wire.errorLine(refusal));
     if (text.startsWith("/") && !text.startsWith("//")) {
