@@ -14,7 +14,7 @@ import type { Readable, Writable } from "node:stream";
 import { type Frame, MAX_LINE_BYTES } from "../wire/line_splitter.ts";
 import { LineReader } from "../wire/line_reader.ts";
 import { Outbox } from "../room/outbox.ts";
-import { concatBytes } from "../wire/concat_bytes.ts";
+import { PendingRuns } from "../room/pending_runs.ts";
 import { completeInRoom, type RoomMembers } from "./room_members.ts";
 import { styleRoomLine, styleTimestamp } from "./line_style.ts";
 import {
@@ -108,7 +108,7 @@ export class ChatConsole {
   readonly #now: () => Date;
   readonly #room: RoomMembers | undefined;
   /** Lines for a pipe gathered for one write, and the bytes they hold. */
-  #gathered: Uint8Array[] = [];
+  readonly #gathered = new PendingRuns();
   #gatheredBytes = 0;
   #gatherTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #pipedOutput = new Outbox(Deno.stdout, {
@@ -270,9 +270,8 @@ export class ChatConsole {
   #writeGathered(): void {
     clearTimeout(this.#gatherTimer);
     this.#gatherTimer = undefined;
-    if (this.#gathered.length === 0) return;
-    this.#pipedOutput.send(concatBytes(this.#gathered, this.#gatheredBytes));
-    this.#gathered = [];
+    // Lines encoded side by side were joined as they came: few runs, no copy.
+    for (const run of this.#gathered.take()) this.#pipedOutput.send(run);
     this.#gatheredBytes = 0;
   }
 }

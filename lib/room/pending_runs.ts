@@ -34,7 +34,7 @@ export class PendingRuns {
   /** Queues `bytes` after what waits. */
   push(bytes: Uint8Array): void {
     if (this.#shared) this.#queueShared(this.#shared, bytes);
-    else this.#queue.push(bytes);
+    else this.#queueAsItIs(bytes);
   }
 
   /** Takes every run waiting, oldest first, leaving none. */
