@@ -42,28 +42,11 @@ export class LineArena {
   }
 
   /**
-   * The UTF-8 bytes of `text`, as a view of the current chunk. They never
-   * change: the part of a chunk that was handed out is not written again.
-   */
-  encode(text: string): Uint8Array {
-    // A UTF-16 code unit is at most 3 bytes of UTF-8.
-    const most = text.length * 3;
-    if (most > this.#chunkBytes) return encoder.encode(text);
-    if (this.#used + most > this.#chunkBytes) {
-      this.#chunk = new Uint8Array(this.#chunkBytes);
-      this.#used = 0;
-    }
-    const start = this.#used;
-    const { written } = encoder.encodeInto(text, this.#chunk.subarray(start));
-    this.#used += written;
-    return this.#chunk.subarray(start, this.#used);
-  }
-
-  /**
    * The UTF-8 bytes of a message line, `<name> text\n` (`say`) or
-   * `* name text\n` (`action`), as {@linkcode encode} gives them, with
-   * `text` made safe by `makeSafe` first. Each name's prefix is encoded
-   * once; printable ASCII text (most chat), which nothing needs to be made
+   * `* name text\n` (`action`), as a view of the current chunk, with
+   * `text` made safe by `makeSafe` first. The bytes never change: the part
+   * of a chunk that was handed out is not written again. Each name's
+   * prefix is encoded once; printable ASCII text (most chat), which nothing needs to be made
    * safe in and is one byte a character, is copied without a call into the
    * runtime or a string made for the line.
    */
@@ -84,6 +67,7 @@ export class LineArena {
       }
     }
     const safe = makeSafe(text);
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
     const most = head.length + safe.length * 3 + 1;
     if (most > this.#chunkBytes) {
       const body = encoder.encode(safe + "\n");
