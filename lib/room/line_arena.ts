@@ -46,9 +46,9 @@ export class LineArena {
    * `* name text\n` (`action`), as a view of the current chunk, with
    * `text` made safe by `makeSafe` first. The bytes never change: the part
    * of a chunk that was handed out is not written again. Each name's
-   * prefix is encoded once; printable ASCII text (most chat), which nothing needs to be made
-   * safe in and is one byte a character, is copied without a call into the
-   * runtime or a string made for the line.
+   * prefix is encoded once; printable ASCII text (most chat), which
+   * nothing needs to be made safe in and is one byte a character, is
+   * copied without a call into the runtime or a string made for the line.
    */
   encodeLine(
     kind: "say" | "action",
