@@ -20,6 +20,12 @@ export class ReplayLog {
   readonly #times: Float64Array;
   readonly #kinds: Uint8Array;
   readonly #froms: string[];
+  /**
+   * A text may be a slice of the string its whole read was decoded to
+   * (`line_splitter.ts`), which it then keeps: at most a read (4 KiB) per
+   * message, and the flood guard limits the lines of a read that are not
+   * messages.
+   */
   readonly #texts: string[];
   /** Each line's bytes: where they lie, not a view of them. */
   readonly #buffers: ArrayBufferLike[];
