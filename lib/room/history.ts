@@ -18,7 +18,9 @@ export const REPLAY_SIZE = 10_000;
  * last {@linkcode REPLAY_SIZE} for members that come back after a drop.
  */
 export class History {
-  readonly #recent: Ring<RoomMessage>;
+  readonly #size: number;
+  /** What newcomers are shown; none when `size` is 0. */
+  #recent: ReplayLog | null;
   readonly #replay = new ReplayLog(REPLAY_SIZE);
   #lastId: number;
 
@@ -28,11 +30,12 @@ export class History {
     lastId = 0,
     restored: readonly RestoredMessage[] = [],
   ) {
-    this.#recent = new Ring(size);
+    this.#size = size;
+    this.#recent = recentLog(size);
     this.#lastId = lastId;
     for (const { id, time, kind, from, text } of restored.slice(-size)) {
       const line = messageLine(kind, from, text);
-      this.#recent.push({ id, time, kind, from, text, line });
+      this.#recent?.push({ id, time, kind, from, text, line });
     }
   }
 
@@ -48,7 +51,7 @@ export class History {
 
   /** The kept messages, oldest first. */
   get recent(): readonly RoomMessage[] {
-    return this.#recent.slice(0);
+    return this.#recent?.since(-Infinity) ?? [];
   }
 
   /** Makes the next message (with its id and wire line), not yet kept. */
@@ -64,65 +67,18 @@ export class History {
 
   /** Forgets what newcomers are shown; ids go on. */
   clear(): void {
-    this.#recent.clear();
+    this.#recent = recentLog(this.#size);
   }
 
   /** Keeps `message`, forgetting the oldest past the sizes. */
   keep(message: RoomMessage): void {
-    this.#recent.push(message);
+    this.#recent?.push(message);
     this.#replay.push(message);
   }
 }
 
-/**
- * The last `capacity` items pushed, in a fixed array: a busy room keeps
- * a message per line, and shifting or splicing an array for each cost a
- * copy of it.
- */
-class Ring<T> {
-  readonly #items: T[] = [];
-  readonly #capacity: number;
-  /** Where the oldest item is, once the ring is full. */
-  #start = 0;
-
-  constructor(capacity: number) {
-    this.#capacity = capacity;
-  }
-
-  get length(): number {
-    return this.#items.length;
-  }
-
-  /** The `index`th oldest item. */
-  at(index: number): T {
-    const items = this.#items;
-    return items[(this.#start + index) % items.length];
-  }
-
-  push(item: T): void {
-    if (this.#capacity <= 0) return;
-    const items = this.#items;
-    if (items.length < this.#capacity) {
-      items.push(item);
-      return;
-    }
-    items[this.#start] = item;
-    this.#start = (this.#start + 1) % this.#capacity;
-  }
-
-  /** The items from the `from`th oldest on, oldest first. */
-  slice(from: number): T[] {
-    const result: T[] = [];
-    for (let index = from; index < this.length; index++) {
-      result.push(this.at(index));
-    }
-    return result;
-  }
-
-  clear(): void {
-    this.#items.length = 0;
-    this.#start = 0;
-  }
+function recentLog(size: number): ReplayLog | null {
+  return size > 0 ? new ReplayLog(size) : null;
 }
 
 /** The wire line of a message: `<from> text` or `* from text`. */

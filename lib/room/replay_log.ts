@@ -1,6 +1,6 @@
 /**
- * The last messages, kept for members that come back after a drop, in a
- * form that costs the garbage collector almost nothing: numbers in typed
+ * The last messages, kept for members that come back after a drop (and
+ * for newcomers), in a form that costs the garbage collector almost nothing: numbers in typed
  * arrays and references to strings and buffers that exist anyway. A busy
  * room says hundreds of thousands of lines a second; keeping each as an
  * object (with a view of its line) made every one outlive V8's young
