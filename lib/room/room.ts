@@ -87,6 +87,8 @@ export class Room {
   readonly #keeper: SessionKeeper;
   readonly #exits: Exits;
   readonly #actions: RoomActions;
+  /** What every member's seat calls back into (one object for the room). */
+  readonly #seatHooks: SeatHooks;
   #sweeper: TimerId | undefined;
   #closing = false;
 
@@ -127,6 +129,11 @@ export class Room {
       this.settings.maxClientsPerAddress,
     );
     this.#exits = new Exits(this.#roster, () => this.#keeper, this.#admission);
+    this.#seatHooks = {
+      clock: this.#clock,
+      exits: this.#exits,
+      onFrame: (state, frame) => this.#onFrame(state, frame),
+    };
     this.#keeper = new SessionKeeper({
       graceMs: this.settings.resumeGraceMs,
       saved: restore?.sessions ?? [],
@@ -187,14 +194,7 @@ export class Room {
     if (this.#closing) this.#exits.disconnect(state, wire.reasons.shutdown);
     else if (refusal) this.#exits.disconnect(state, refusal);
     else welcome(state, this.#password !== undefined);
-    return {
-      state,
-      heard: () => state.lastHeard = this.#clock.now(),
-      receive: (frame) => this.#onFrame(state, frame),
-      drop: (reason) => this.#exits.drop(state, reason),
-      ended: (reason) => this.#exits.leave(state, reason),
-      closed: () => this.#exits.forget(state),
-    };
+    return new Seat(state, this.#seatHooks);
   }
 
   /** Resolves once members have caught up enough for more lines (`catch_up.ts`). */
@@ -290,5 +290,46 @@ export class Room {
       () => this.#sweep(),
       this.settings.sweepIntervalMs,
     );
+  }
+}
+
+/** What a {@linkcode Seat} needs of its room. */
+interface SeatHooks {
+  clock: Clock;
+  exits: Exits;
+  onFrame(state: MemberState, frame: Frame & { seq?: number }): void;
+}
+
+/**
+ * A member's seat: methods on a class rather than closures per member,
+ * since a room of idle members holds one seat each.
+ */
+class Seat implements RoomSeat {
+  readonly state: MemberState;
+  readonly #room: SeatHooks;
+
+  constructor(state: MemberState, room: SeatHooks) {
+    this.state = state;
+    this.#room = room;
+  }
+
+  heard(): void {
+    this.state.lastHeard = this.#room.clock.now();
+  }
+
+  receive(frame: Frame & { seq?: number }): void {
+    this.#room.onFrame(this.state, frame);
+  }
+
+  drop(reason: string): void {
+    this.#room.exits.drop(this.state, reason);
+  }
+
+  ended(reason: string | null): void {
+    this.#room.exits.leave(this.state, reason);
+  }
+
+  closed(): void {
+    this.#room.exits.forget(this.state);
   }
 }

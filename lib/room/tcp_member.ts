@@ -44,10 +44,6 @@ export interface TcpMemberOptions {
    * @default {2000}
    */
   closeGraceMs?: number;
-  /** Called once when its queue overflows (it stopped reading). */
-  onStalled?: () => void;
-  /** Called once when a write fails (it went away). */
-  onLost?: () => void;
 }
 
 /** One TCP connection, as a member of a room. */
@@ -58,6 +54,8 @@ export class TcpMember implements Member {
   readonly address: string;
   readonly #outbox: Outbox;
   readonly #closeGraceMs: number;
+  /** Where its lines and endings go, from {@linkcode readInto} on. */
+  #seat: RoomSeat | null = null;
   #closed = false;
 
   /** Wraps `conn`; nothing is read until {@linkcode readInto}. */
@@ -69,10 +67,12 @@ export class TcpMember implements Member {
       maxQueuedBytes: options.maxQueuedBytes,
       ledger: options.ledger,
       shared: options.shared,
-      onOverflow: options.onStalled,
-      // The room must hear of it: the read loop ends quietly once closed.
+      // It stopped reading.
+      onOverflow: () => this.#seat?.drop(wire.reasons.stalled),
+      // It went away. The room must hear of it: the read loop ends quietly
+      // once closed.
       onWriteError: () => {
-        options.onLost?.();
+        this.#seat?.ended(wire.reasons.lost);
         this.#closeNow();
       },
     });
@@ -109,14 +109,12 @@ export class TcpMember implements Member {
    * much without a line end.
    */
   async readInto(seat: RoomSeat, room: Room): Promise<void> {
+    this.#seat = seat;
     const { maxLineBytes, maxUnterminatedBytes } = room.settings;
     const splitter = new LineSplitter({ maxLineBytes });
     const buffer = new ReadBuffer();
-    // Open until the room starts closing it (a refused passphrase still
-    // reads, and ignores, lines until its delayed answer).
-    const open = () => !seat.state.closing && !this.#closed;
     try {
-      while (open()) {
+      while (this.#open(seat)) {
         const count = await this.conn.read(buffer.current);
         if (count === null) break;
         const bytes = buffer.took(count);
@@ -132,7 +130,7 @@ export class TcpMember implements Member {
         }
         seat.heard();
         for (const frame of splitter.push(bytes)) {
-          if (!open()) break;
+          if (!this.#open(seat)) break;
           seat.receive(frame);
         }
         if (splitter.bytesWithoutLineEnd > maxUnterminatedBytes) {
@@ -140,7 +138,7 @@ export class TcpMember implements Member {
         }
       }
       // The peer finished sending: a last unterminated line still counts.
-      const last = open() ? splitter.flush() : null;
+      const last = this.#open(seat) ? splitter.flush() : null;
       if (last) seat.receive(last);
       seat.ended(null);
     } catch {
@@ -150,6 +148,14 @@ export class TcpMember implements Member {
     } finally {
       seat.closed();
     }
+  }
+
+  /**
+   * Open until the room starts closing it (a refused passphrase still
+   * reads, and ignores, lines until its delayed answer).
+   */
+  #open(seat: RoomSeat): boolean {
+    return !seat.state.closing && !this.#closed;
   }
 
   #closeNow(): void {
@@ -197,14 +203,11 @@ function sharedBatchOf(room: Room): SharedBatch {
 
 function admit(room: Room, conn: Deno.Conn): void {
   const { maxQueuedBytes, closeGraceMs } = room.settings;
-  const member: TcpMember = new TcpMember(conn, {
+  const member = new TcpMember(conn, {
     maxQueuedBytes,
     closeGraceMs,
     ledger: room.ledger,
     shared: sharedBatchOf(room),
-    onStalled: () => seat.drop(wire.reasons.stalled),
-    onLost: () => seat.ended(wire.reasons.lost),
   });
-  const seat = room.join(member);
-  member.readInto(seat, room);
+  member.readInto(room.join(member), room);
 }

@@ -49,10 +49,15 @@ export interface OversizeFrame {
 /** What {@linkcode LineSplitter.push} gives back. */
 export type Frame = LineFrame | OversizeFrame;
 
+/**
+ * One decoder for every splitter: it decodes whole lines only (no `stream`
+ * state), and a room holds a splitter per member.
+ */
+const DECODER = new TextDecoder();
+
 /** Reassembles lines from chunks of bytes, however the network cut them. */
 export class LineSplitter {
   readonly #maxLineBytes: number;
-  readonly #decoder = new TextDecoder();
   #parts: Uint8Array[] = [];
   #partBytes = 0;
   /** Bytes of the current line seen so far, kept or dropped. */
@@ -133,7 +138,7 @@ export class LineSplitter {
    * part of a character, so the text splits where the bytes would.
    */
   #decodeLines(bytes: Uint8Array, frames: Frame[]): void {
-    for (let text of this.#decoder.decode(bytes).split("\n")) {
+    for (let text of DECODER.decode(bytes).split("\n")) {
       if (text.endsWith("\r")) text = text.slice(0, -1);
       // As decoding each line alone would: a byte order mark opening a
       // line is dropped (the decoder drops only the first one it sees).
@@ -175,7 +180,7 @@ export class LineSplitter {
     if (line === null || bytes > this.#maxLineBytes) {
       return { kind: "oversize", bytes };
     }
-    const text = this.#decoder.decode(hasCr ? line.subarray(0, bytes) : line);
+    const text = DECODER.decode(hasCr ? line.subarray(0, bytes) : line);
     return { kind: "line", text };
   }
 
