@@ -87,10 +87,10 @@ export const CHATLAB_BENCH_FLAGS: readonly string[] = [
 ];
 
 /**
- * The V8 flag `deno task server` runs chatlab with (deno.json; README,
+ * The V8 flags `deno task server` runs chatlab with (deno.json; README,
  * "Memory per person"): the benchmark measures the server as it is run.
  */
-export const CHATLAB_V8_FLAGS = "--v8-flags=--single-threaded-gc";
+export const CHATLAB_V8_FLAGS = "--v8-flags=--single-threaded-gc,--expose-gc";
 
 /** Options for {@linkcode targets}. */
 export interface TargetOptions {

@@ -15,6 +15,7 @@ import { openRoomStore, type StoreHooks } from "./room_storage.ts";
 import type { WebServer } from "../web/web_server.ts";
 import { lanAddresses } from "./network.ts";
 import { isEveryNetwork } from "./banner.ts";
+import { reclaimMemoryWhenQuiet } from "./memory_reclaimer.ts";
 
 /** Serves a room on `listener` until Ctrl+C, which tells the room first. */
 export async function hostRoom(
@@ -39,6 +40,7 @@ export async function hostRoom(
     showToHost: (bytes) => screen.showBytes(bytes),
   });
   const web = options.web && await startWeb(room, options);
+  using _reclaiming = reclaimMemoryWhenQuiet();
   let shuttingDown: Promise<void> | undefined;
   onInterrupt(() =>
     shuttingDown ??= (async () => {
