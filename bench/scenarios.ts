@@ -61,6 +61,8 @@ export interface Scenario {
   repeats?: number;
   /** The generator's limit on one run, ms (the runner's default when absent). */
   timeLimitMs?: number;
+  /** Idle runs: RSS is read this long after the last join, ms (the generator's 1000 when absent). */
+  settleMs?: number;
 }
 
 /** The whole matrix, or a small one that only shows the harness works. */
@@ -93,6 +95,9 @@ export function scenarios(quick: boolean): Scenario[] {
     clients,
     senders: 0,
     lines: 0,
+    // Once the join notices have all gone out: one second after the last
+    // join, a room of 10,000 is still sending them.
+    settleMs: q(5000, 1000),
   });
   const room = q(10, 10);
   const stallLines = q(20_000, 300);
@@ -244,6 +249,9 @@ export function loadArgs(
     scenario.stallMode,
     "--quiet-ms",
     String(scenario.quietMs),
+    ...(scenario.settleMs === undefined
+      ? []
+      : ["--settle-ms", String(scenario.settleMs)]),
     "--server-pid",
     String(serverPid),
     // Ten joins in flight: ncat --chat dies (getpeername ... QUITTING) more
