@@ -12,8 +12,11 @@ import {
 
 const MiB = 1024 * 1024;
 
+/** A program's usual heap at start: 10 MiB from the system, 6 MiB of objects. */
+const STARTING_HEAP: HeapReading = { usedBytes: 6 * MiB, heapBytes: 10 * MiB };
+
 /** A heap the test moves by hand, and a record of the collections asked for. */
-function fakeHeap(start: HeapReading) {
+function fakeHeap(start: HeapReading = STARTING_HEAP) {
   const heap = { ...start };
   const collections: HeapReading[] = [];
   const reclaimer = new MemoryReclaimer({
@@ -28,10 +31,7 @@ function fakeHeap(start: HeapReading) {
 }
 
 Deno.test("MemoryReclaimer collects once a heap that doubled goes quiet", () => {
-  const { heap, collections, reclaimer } = fakeHeap({
-    usedBytes: 6 * MiB,
-    heapBytes: 10 * MiB,
-  });
+  const { heap, collections, reclaimer } = fakeHeap();
   heap.usedBytes = 30 * MiB; // busy: 24 MiB since the last check
   heap.heapBytes = 40 * MiB;
   assertEquals(reclaimer.check(), false);
@@ -45,10 +45,7 @@ Deno.test("MemoryReclaimer collects once a heap that doubled goes quiet", () => 
 });
 
 Deno.test("MemoryReclaimer leaves a busy heap alone however big it grows", () => {
-  const { heap, collections, reclaimer } = fakeHeap({
-    usedBytes: 6 * MiB,
-    heapBytes: 10 * MiB,
-  });
+  const { heap, collections, reclaimer } = fakeHeap();
   for (let i = 0; i < 10; i++) {
     heap.usedBytes += 2 * MiB;
     heap.heapBytes += 20 * MiB;
@@ -58,10 +55,7 @@ Deno.test("MemoryReclaimer leaves a busy heap alone however big it grows", () =>
 });
 
 Deno.test("MemoryReclaimer counts a collection V8 ran between checks as busy", () => {
-  const { heap, collections, reclaimer } = fakeHeap({
-    usedBytes: 6 * MiB,
-    heapBytes: 10 * MiB,
-  });
+  const { heap, collections, reclaimer } = fakeHeap();
   heap.usedBytes = 5 * MiB; // fell: V8 collected, so something allocated
   heap.heapBytes = 40 * MiB;
   assertEquals(reclaimer.check(), false);
@@ -70,7 +64,7 @@ Deno.test("MemoryReclaimer counts a collection V8 ran between checks as busy", (
 
 Deno.test("MemoryReclaimer wants the heap doubled and 8 MiB bigger", () => {
   // 10 → 19 MiB: 9 MiB more but not double.
-  const small = fakeHeap({ usedBytes: 6 * MiB, heapBytes: 10 * MiB });
+  const small = fakeHeap();
   small.heap.heapBytes = 19 * MiB;
   assertEquals(small.reclaimer.check(), false);
   // 4 → 9 MiB: double but only 5 MiB more.
