@@ -53,9 +53,18 @@ export async function startRoomServer(
  * `/proc/PID/status`). Deno wants --allow-all to read /proc, so `cat` reads it.
  */
 export async function residentKiB(pid: number): Promise<number> {
+  return await statusKiB(pid, "VmRSS");
+}
+
+/** The most resident memory process `pid` has had, in KiB (`VmHWM`). */
+export async function peakResidentKiB(pid: number): Promise<number> {
+  return await statusKiB(pid, "VmHWM");
+}
+
+async function statusKiB(pid: number, field: string): Promise<number> {
   const status = await commandOutput("cat", [`/proc/${pid}/status`]) ?? "";
-  const match = status.match(/^VmRSS:\s+(\d+) kB$/m);
-  if (!match) throw new Error(`No VmRSS for process ${pid}:\n${status}`);
+  const match = status.match(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m"));
+  if (!match) throw new Error(`No ${field} for process ${pid}:\n${status}`);
   return Number(match[1]);
 }
 
