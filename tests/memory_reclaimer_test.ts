@@ -66,6 +66,51 @@ Deno.test("MemoryReclaimer counts a collection V8 ran between checks as busy", (
   assertEquals(collections.length, 0);
 });
 
+Deno.test("MemoryReclaimer measures from before a collection the burst ran through", () => {
+  const heap = { ...STARTING_HEAP };
+  let collections = 0;
+  const reclaimer = new MemoryReclaimer({
+    readHeap: () => ({ ...heap }),
+    // Mid-burst, most of what the heap holds is live.
+    collect: () => {
+      collections++;
+      heap.heapBytes = 60 * MiB;
+      heap.usedBytes = 58 * MiB;
+    },
+  });
+  heap.heapBytes = 90 * MiB;
+  heap.usedBytes = 80 * MiB;
+  assertEquals(reclaimer.check(), false); // busy
+  heap.usedBytes += 512 * 1024; // a lull
+  assertEquals(reclaimer.check(), true);
+  heap.usedBytes += 20 * MiB; // the burst goes on
+  heap.heapBytes = 100 * MiB;
+  assertEquals(reclaimer.check(), false);
+  // Quiet at last: 100 MiB is not double the lull's 60, but it is the
+  // starting 10's, and that is what the burst grew from.
+  assertEquals(reclaimer.check(), true);
+  assertEquals(collections, 2);
+});
+
+Deno.test("MemoryReclaimer measures from a collection that stayed quiet", () => {
+  const heap = { ...STARTING_HEAP };
+  const reclaimer = new MemoryReclaimer({
+    readHeap: () => ({ ...heap }),
+    collect: () => {
+      heap.heapBytes = 60 * MiB;
+      heap.usedBytes = 58 * MiB;
+    },
+  });
+  heap.heapBytes = 90 * MiB;
+  heap.usedBytes = 80 * MiB;
+  assertEquals(reclaimer.check(), false); // busy
+  assertEquals(reclaimer.check(), true); // quiet: collects
+  assertEquals(reclaimer.check(), false); // still quiet: the burst ended
+  heap.usedBytes += 512 * 1024;
+  heap.heapBytes = 100 * MiB; // grew, quiet, but not double the 60
+  assertEquals(reclaimer.check(), false);
+});
+
 Deno.test("MemoryReclaimer wants the heap doubled and 8 MiB bigger", () => {
   // 10 → 19 MiB: 9 MiB more but not double.
   const small = fakeHeap();

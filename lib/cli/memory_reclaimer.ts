@@ -64,6 +64,12 @@ export class MemoryReclaimer {
   readonly #growthBytes: number;
   #usedAtLastCheck: number;
   #heapAfterCollection: number;
+  /**
+   * Where growth was measured from before the collection at the last
+   * check: back in force if the burst goes on (that collection was not its
+   * end), else `null`.
+   */
+  #baseBeforeCollection: number | null = null;
 
   /** Starts from the heap as it is now. */
   constructor(options: MemoryReclaimerOptions = {}) {
@@ -84,6 +90,14 @@ export class MemoryReclaimer {
     const grown = heap.usedBytes - this.#usedAtLastCheck;
     const quiet = grown >= 0 && grown < this.#quietBytes;
     this.#usedAtLastCheck = heap.usedBytes;
+    // Collected at the last check, and busy since: a lull in the middle of
+    // the burst. Measured from the heap before the collection, the end of
+    // the burst is still worth a collection however big the lull's was
+    // (at 10,000 joins, one near the end left it short of double).
+    if (this.#baseBeforeCollection !== null && !quiet) {
+      this.#heapAfterCollection = this.#baseBeforeCollection;
+    }
+    this.#baseBeforeCollection = null;
     // A heap that shrank by itself: the next growth is measured from here.
     this.#heapAfterCollection = Math.min(
       this.#heapAfterCollection,
@@ -92,6 +106,7 @@ export class MemoryReclaimer {
     if (!quiet || !this.#grownMuch(heap.heapBytes)) return false;
     this.#collect();
     const after = this.#readHeap();
+    this.#baseBeforeCollection = this.#heapAfterCollection;
     this.#heapAfterCollection = after.heapBytes;
     this.#usedAtLastCheck = after.usedBytes;
     return true;
