@@ -468,6 +468,123 @@ testNeeding(
   },
 );
 
+/**
+ * A room that greets each client, then announces something to everyone
+ * every 100 ms for `noticesMs`: join notices still coming after the last join.
+ */
+class NoticeRoom implements AsyncDisposable {
+  readonly listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
+  readonly #conns: Deno.Conn[] = [];
+  readonly #served: Promise<void>;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(clients: number, noticesMs: number) {
+    this.#served = this.#accept(clients, noticesMs);
+  }
+
+  get port(): number {
+    return this.listener.addr.port;
+  }
+
+  async #accept(clients: number, noticesMs: number): Promise<void> {
+    while (this.#conns.length < clients) {
+      const conn = await this.listener.accept();
+      this.#conns.push(conn);
+      // The name line comes first; the greeting answers it.
+      await conn.read(new Uint8Array(64));
+      await conn.write(encoder.encode("*** Hello!\n"));
+    }
+    const until = Date.now() + noticesMs;
+    this.#timer = setInterval(() => {
+      if (Date.now() >= until) return clearInterval(this.#timer);
+      for (const conn of this.#conns) {
+        conn.write(encoder.encode("*** someone joined\n")).catch(() => {});
+      }
+    }, 100);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    clearInterval(this.#timer);
+    this.listener.close();
+    for (const conn of this.#conns) conn.close();
+    await this.#served.catch(() => {});
+  }
+}
+
+/** The generator's idle run against a room announcing things for `noticesMs`. */
+async function quietAfterMs(noticesMs: number): Promise<number> {
+  const generator = await (built ??= buildGenerator());
+  await using room = new NoticeRoom(3, noticesMs);
+  await using run = new Spawned(generator, [
+    "--target",
+    "node",
+    "--port",
+    String(room.port),
+    "--clients",
+    "3",
+    "--senders",
+    "0",
+    "--lines",
+    "0",
+    "--settle-ms",
+    "0",
+  ]);
+  const status = await run.finish(30_000);
+  assertEquals(status.code, 0, run.stderr.text);
+  const result = JSON.parse(run.stdout.lines.at(-1)!);
+  assertEquals(result.joinFailed, 0);
+  return result.quietAfterMs;
+}
+
+testNeeding(
+  needGcc,
+  "load generator reads idle RSS only after the notices stop and a quiet second",
+  async () => {
+    // Notices for 2 s after the last join, then a quiet second: 3 s.
+    const late = await quietAfterMs(2000);
+    assertOk(late >= 2800, `waited ${late} ms, not past the notices`);
+    // None: the quiet second alone.
+    const none = await quietAfterMs(0);
+    assertOk(none >= 900 && none < 2000, `waited ${none} ms with no notices`);
+  },
+);
+
+testNeeding(
+  firstMissing(needGcc, needProgram("node", "nodejs")),
+  "bench --quick: the bare Deno and Node servers hold idle clients, measured",
+  async () => {
+    await using runner = new Spawned(Deno.execPath(), [
+      "run",
+      `--allow-net=${LOOPBACK}`,
+      "--allow-run",
+      "--allow-read",
+      "--allow-write=BENCHMARKS.md,bench/results",
+      "bench/run.ts",
+      "--quick",
+      "--targets",
+      "deno-floor,node-floor",
+      "--scenarios",
+      "idle-50",
+      "--json",
+    ]);
+    const status = await runner.finish(180_000);
+    assertEquals(status.code, 0, runner.stderr.text);
+    const results: BenchResults = JSON.parse(runner.stdout.lines.at(-1)!);
+    assertEquals(results.targets, ["deno-floor", "node-floor"]);
+    assertAllWell(results);
+    for (const name of results.targets) {
+      const outcome = results.load["idle-50"]?.[name]?.[0];
+      assertOk(outcome?.ok, `${name}: ${JSON.stringify(outcome)}`);
+      const r = outcome.result;
+      assertOk(
+        (r.rssPerClientBytes ?? 0) > 0,
+        `${name}: RSS per client ${r.rssPerClientBytes}`,
+      );
+      assertOk((r.quietAfterMs ?? 0) >= 900, `${name}: waited for quiet`);
+    }
+  },
+);
+
 /** Every target ran every scenario it runs, once, and lost nothing. */
 function assertAllWell(results: BenchResults): void {
   for (const name of results.targets) {

@@ -145,6 +145,7 @@ static uint64_t started_us;
 static bool measuring;
 static bool recording; /* each receiver's record of lines is allocated */
 static uint64_t last_delivery_us;
+static uint64_t last_bytes_us; /* when any client last read anything */
 /* By receiver kind: ALL, TCP, WS. */
 static uint32_t histogram[3][HISTOGRAM_SIZE];
 static uint64_t max_latency_us[3], delivered_by[3], last_delivery_by[3];
@@ -209,7 +210,8 @@ static const char USAGE[] =
     "  --connect-concurrency C  joins in flight at once (default 100)\n"
     "  --quiet-ms MS            stop after this long without a delivery (default 3000)\n"
     "  --time-limit-ms MS       stop after this long in any case (default 60000)\n"
-    "  --settle-ms MS           idle runs: wait this long before reading RSS (default 1000)\n"
+    "  --settle-ms MS           idle runs: once no client has read anything for\n"
+    "                           1 s, wait this long before reading RSS (default 1000)\n"
     "  --ws-port PORT           the server's WebSocket (ws://127.0.0.1:PORT/ws)\n"
     "  --ws-clients K           K of the clients, spread evenly (senders too),\n"
     "                           speak WebSocket there (default 0)\n"
@@ -1040,6 +1042,7 @@ static void on_ws_bytes(Client *client, const char *bytes, size_t n,
 
 static void on_bytes(Client *client, const char *bytes, size_t n) {
   uint64_t now = now_us();
+  last_bytes_us = now;
   if (measuring) counts.reads++;
   if (client->ws) return on_ws_bytes(client, bytes, n, now);
   const char *start = bytes, *end = bytes + n;
@@ -1128,10 +1131,22 @@ static void join_all(void) {
       note("%s: no greeting before the time limit", clients[i].name);
 }
 
-/* Keeps reading for `ms` (join notices keep arriving after the last join). */
-static void settle(int ms) {
+/* How long no client may read anything before a room counts as idle. */
+#define IDLE_QUIET_US 1000000
+
+/* Keeps reading until no client has read anything for a second (join
+ * notices keep arriving long after the last join: a room of 10,000 sends 50
+ * million), or the time limit; then for `ms` more. Returns how long the room
+ * took to go quiet, in milliseconds. */
+static double settle(int ms) {
+  uint64_t start = now_us(), deadline = start + (uint64_t)time_limit_ms * 1000;
+  if (last_bytes_us == 0) last_bytes_us = start;
+  while (now_us() - last_bytes_us < IDLE_QUIET_US && now_us() < deadline)
+    poll_once(10);
+  double waited_ms = (now_us() - start) / 1000.0;
   uint64_t until = now_us() + (uint64_t)ms * 1000;
   while (now_us() < until) poll_once(10);
+  return waited_ms;
 }
 
 static bool everyone_heard_sync(void) {
@@ -1409,10 +1424,11 @@ int main(int argc, char **argv) {
   double join_ms = (now_us() - join_start) / 1000.0;
   int failed = joins_failed();
   if (line_count == 0 || failed > 0) {
-    settle(settle_ms);
+    double quiet_after_ms = settle(settle_ms);
     ServerStatus status = server_status();
     report_start();
-    put(",\"joinMs\":%.3f,\"joinFailed\":%d", join_ms, failed);
+    put(",\"joinMs\":%.3f,\"joinFailed\":%d,\"quietAfterMs\":%.3f", join_ms,
+        failed, quiet_after_ms);
     put_kib("serverRssBeforeKiB", rss_before);
     put_kib("serverRssKiB", status.rss_kib);
     put_kib("serverHwmKiB", status.hwm_kib);

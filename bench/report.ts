@@ -300,6 +300,19 @@ function light(results: BenchResults): string {
     "write to the receiver's read, both in the generator (one clock).",
     "",
     metricsTable(names, outcomes, metrics),
+    "",
+    "Where chatlab's tail comes from, measured by hand on this machine: a",
+    "line goes to 99 receivers with one write each, one after another on the",
+    "room's thread, and 99 writes of one line to 99 sockets took 0.83 ms",
+    "(`Deno.Conn.write`, median of 200 rounds; p90 1.12 ms): the last",
+    "receiver of a line hears it about a millisecond after the first, and a",
+    "line that arrives in the same turn waits behind it. V8's collections",
+    "are not it: `--trace-gc` over a light run shows a scavenge every 85 ms",
+    "or so, each 0.23 to 0.28 ms, and no full collection. The rest is the",
+    "machine: the Python baseline makes the same writes, and its p99 moves",
+    "as much from run to run (1.58 and 4.00 ms in this session's two full",
+    "runs, chatlab's 2.42 and 4.34 ms; 0.86 ms on the faster machine of an",
+    "earlier full run).",
   ].join("\n");
 }
 
@@ -353,7 +366,10 @@ function rowsBehindBaselines(results: BenchResults): string[] | null {
 function idle(results: BenchResults): string {
   const idles = results.scenarios.filter((s) => s.kind === "idle");
   if (idles.length === 0) return "";
-  const names = standardNames(results);
+  const floors = FLOOR_TARGETS.filter((name) =>
+    idles.some((s) => ranIn(results, s.id).includes(name))
+  );
+  const names = [...standardNames(results), ...floors];
   const rows: string[][] = [];
   for (const scenario of idles) {
     const outcomes = results.load[scenario.id] ?? {};
@@ -368,6 +384,7 @@ function idle(results: BenchResults): string {
       ],
       ["server peak RSS", (r) => r.serverHwmKiB, (v) => kib(v * 1024)],
       [`time for ${scenario.clients} clients to join`, (r) => r.joinMs, ms],
+      ["then until the room is quiet", (r) => r.quietAfterMs, ms],
     ];
     for (const [label, pick, format] of metrics) {
       rows.push([
@@ -403,12 +420,18 @@ function idle(results: BenchResults): string {
     "",
     "Clients join ten at a time (each connects, sends its name where the",
     "server asks for one, and waits for the greeting). RSS is read from",
-    "/proc/PID/status before the first client and five seconds after the",
-    "last, once the room is idle; per connection is the difference over the",
-    "number of clients. Every join is announced to everyone already in (N²/2",
-    "notices), which the generator reads as they come. The generator and",
-    "each server raise their own open-file limit (`ulimit -n` in the bash",
-    "wrapper that starts them).",
+    "/proc/PID/status before the first client, and again once the room is",
+    "idle: when no client has read anything for a second (every join is",
+    "announced to everyone already in, N²/2 notices, and the generator reads",
+    'them as they come: the row "then until the room is quiet"), and three',
+    "seconds more. Per connection is the difference over the number of",
+    "clients. The two bare servers greet each client and hold its",
+    "connection, nothing else: what a connection costs in each runtime before",
+    "a room is built on it (`bench/floor_deno.ts`: a `Deno.Conn` with one",
+    "256-byte read waiting, and chatlab's memory reclaimer;",
+    "`bench/floor_node.js`: a `net.Socket` with a `data` listener). The",
+    "generator and each server raise their own open-file limit (`ulimit -n`",
+    "in the bash wrapper that starts them).",
     "",
     table(["", ...names.map((n) => LABELS[n].label)], rows),
     "",
@@ -417,31 +440,52 @@ function idle(results: BenchResults): string {
     "has gone quiet (`lib/cli/memory_reclaimer.ts`): V8's memory reducer",
     "does that in Node and in browsers, but does not run while Deno's event",
     "loop waits (a room left idle after 10,000 joins kept a heap of 220 to",
-    "250 MiB for 30 s while the objects in it took 66 MiB). What is left,",
-    "measured at 10,000 idle clients once it has run (`/proc/PID/smaps`):",
-    "V8's heap about 3.9 KiB per connection, C's heap (`malloc`: Deno's own",
-    "record of a connection and of the read waiting on it) about 3.6 KiB,",
-    "and 7 MiB once for the parts of the deno binary that relaying brings",
-    "into memory. A heap snapshot at 2000 members puts about 1.5 KiB of",
-    "each member's JavaScript in Deno's connection objects (its two",
-    "addresses alone about 550 bytes, and the `read()` under way) and about",
-    "2 KiB in the room's own. RSS is read five seconds after the last join:",
-    "one second after it, a room of 10,000 is still delivering join notices",
-    "(the generator reads 50 million of them), its collection comes 0.5 to",
-    "1.5 s after the last join, and its figure then depended on whether that",
-    "had landed: 7.5 to 8.5 KiB when it had, 13 to 25 KiB when not (runs of",
-    "this bench before this report). Kept besides: reads into 256 bytes",
+    "250 MiB for 30 s while the objects in it took 66 MiB).",
+    "",
+    "Where chatlab's memory goes with 10,000 idle members, measured by hand",
+    "on this code once the collection has run:",
+    "",
+    "- V8's heap: 3.65 KiB in use per member (41.9 MiB, against 5.4 before",
+    "  anyone joined). The bare Deno server's: 2.5 KiB per connection, in",
+    "  Deno's own objects (the connection, its two addresses in dictionary",
+    "  mode, the set of its pending reads, the `read()` under way with its",
+    "  promises and closures). The room's own objects add about 1.2 KiB (a",
+    "  heap snapshot at 2000 members, by constructor): the read loop's",
+    "  suspended async function, its outbox and the outbox's two callbacks,",
+    "  the queue of runs waiting, the member, its line splitter, read buffer,",
+    "  seat and record.",
+    "- C's heap (`malloc`): an allocation tracker preloaded into deno (live",
+    "  allocations by call site and size, at 2000 members) finds the same",
+    "  allocations per member in chatlab as in the bare server, from the same",
+    "  call sites with the same sizes (about 1.3 KB: Deno's record of the",
+    "  connection and of the read waiting on it). What chatlab holds beyond",
+    "  that is memory glibc keeps after the burst's writes: at 10,000 members",
+    "  31.5 MB taken from the system, 20.9 MB of it in use after the",
+    "  collection; `malloc_trim(0)`, called into the server with gdb, gave",
+    "  back 11 MB (RSS 125 to 114 MB: 6.5 KiB per member). Deno can call it",
+    "  only with `--allow-ffi`, which is as good as `--allow-all`: not a",
+    "  permission to ask of a chat server.",
+    "- The parts of the deno binary that relaying brings into memory: about",
+    "  6 MiB once.",
+    "",
+    "So the two runtimes' bare connections cost about the same (the last",
+    "two columns); what sets chatlab's room apart from Node's is the room:",
+    "about 1.2 KiB of objects per member and the memory glibc keeps after",
+    "the burst, where Node's keeps a socket's readline interface and",
+    "closures. Kept besides: reads into 256 bytes",
     "while a member is idle (4 KiB once it is busy); join and leave notices",
     "that wait up to 50 ms to share a write (the same lines, in the same",
     "order); a member's seat as one object instead of six closures. Tried",
-    "and not kept: `--v8-flags=--single-threaded` (about 13 KiB at 1000, as",
-    "V8's compiler threads then keep no memory, but 30% fewer deliveries/s",
-    "at 2:1 and 100:10 and twice the light-load p99, run back to back);",
-    "V8's young generation held to 1 or 2 MiB (`--max-semi-space-size`:",
-    "less memory at 1000 but more at 10,000, and the WebSocket row 14%",
-    "slower); a plain full collection every 300 ms (it leaves the young",
-    "generation as big as it grew: no gain); capping the greeting's list of",
-    "names; `--min-semi-space-size=1` and `MALLOC_ARENA_MAX=1` (within the",
+    "and not kept: notices waiting 250 ms instead of 50, for fewer writes",
+    "(7.8 KiB per member at 10,000: no gain); `--v8-flags=--single-threaded`",
+    "(about 13 KiB at 1000, as V8's compiler threads then keep no memory, but",
+    "30% fewer deliveries/s at 2:1 and 100:10 and twice the light-load p99,",
+    "run back to back); V8's young generation held to 1 or 2 MiB",
+    "(`--max-semi-space-size`: less memory at 1000 but more at 10,000, and",
+    "the WebSocket row 14% slower); a plain full collection every 300 ms (it",
+    "leaves the young generation as big as it grew: no gain); capping the",
+    "greeting's list of names; `--min-semi-space-size=1`,",
+    "`--heap-growing-percent=20` and `MALLOC_ARENA_MAX=1` (within the",
     "noise).",
   ].join("\n");
 }
@@ -486,6 +530,9 @@ function stall(results: BenchResults): string {
     table(["", ...names.map((n) => LABELS[n].label)], rows),
   ].join("\n");
 }
+
+/** The references for memory: a bare connection in each runtime, nothing else. */
+const FLOOR_TARGETS: readonly TargetName[] = ["deno-floor", "node-floor"];
 
 /** The targets of the tables every scenario fills (not the WebSocket or `--db` ones). */
 function standardNames(results: BenchResults): TargetName[] {

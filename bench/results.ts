@@ -38,6 +38,8 @@ export interface LoadResult {
   joinMs: number;
   /** Clients that never got the server's greeting. */
   joinFailed: number;
+  /** Idle runs: time from the last join until no client read anything for 1 s, ms. */
+  quietAfterMs?: number;
   /** Why the run ended. */
   stopped?: "complete" | "quiet" | "time limit";
   /** Deliveries per second, first send to last delivery. */

@@ -61,7 +61,7 @@ export interface Scenario {
   repeats?: number;
   /** The generator's limit on one run, ms (the runner's default when absent). */
   timeLimitMs?: number;
-  /** Idle runs: RSS is read this long after the last join, ms (the generator's 1000 when absent). */
+  /** Idle runs: RSS is read this long after the room has gone quiet, ms (the generator's 1000 when absent). */
   settleMs?: number;
 }
 
@@ -95,9 +95,14 @@ export function scenarios(quick: boolean): Scenario[] {
     clients,
     senders: 0,
     lines: 0,
-    // Once the join notices have all gone out: one second after the last
-    // join, a room of 10,000 is still sending them.
-    settleMs: q(5000, 1000),
+    // After the room has gone quiet (the generator waits until no client
+    // has read anything for a second: a room of 10,000 sends 50 million
+    // join notices), time for a server to settle, as it would between
+    // lessons.
+    settleMs: q(3000, 1000),
+    // What a bare connection costs in each runtime, for chatlab's and
+    // Node's figures to be read against.
+    also: ["deno-floor", "node-floor"],
   });
   const room = q(10, 10);
   const stallLines = q(20_000, 300);
@@ -165,7 +170,7 @@ export function scenarios(quick: boolean): Scenario[] {
     // 1024 descriptors ("Attempt to FD_SET fd 1024").
     {
       ...idle(q(10_000, 200)),
-      targets: ["chatlab", "node"],
+      targets: ["chatlab", "node", "deno-floor", "node-floor"],
       repeats: 1,
       timeLimitMs: 600_000,
     },

@@ -13,7 +13,9 @@ export type TargetName =
   | "python"
   | "ncat"
   | "chatlab-db"
-  | "node-ws";
+  | "node-ws"
+  | "deno-floor"
+  | "node-floor";
 
 /** Every target, in the order the report shows them. */
 export const TARGET_NAMES: readonly TargetName[] = [
@@ -23,6 +25,8 @@ export const TARGET_NAMES: readonly TargetName[] = [
   "ncat",
   "chatlab-db",
   "node-ws",
+  "deno-floor",
+  "node-floor",
 ];
 
 /**
@@ -177,6 +181,28 @@ export function targets(
       command: "python3",
       args: (port) => ["bench/baseline_python.py", String(port)],
       version: ["python3", "--version"],
+    },
+    "deno-floor": {
+      name: "deno-floor",
+      generatorTarget: "node",
+      label: "bare Deno.Conn",
+      command: Deno.execPath(),
+      args: (port) => [
+        "run",
+        "--allow-net",
+        CHATLAB_V8_FLAGS,
+        "bench/floor_deno.ts",
+        String(port),
+      ],
+      version: [Deno.execPath(), "--version"],
+    },
+    "node-floor": {
+      name: "node-floor",
+      generatorTarget: "node",
+      label: "bare node:net",
+      command: "node",
+      args: (port) => ["bench/floor_node.js", String(port)],
+      version: ["node", "--version"],
     },
     ncat: {
       name: "ncat",
