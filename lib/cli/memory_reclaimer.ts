@@ -93,7 +93,8 @@ export class MemoryReclaimer {
     // Collected at the last check, and busy since: a lull in the middle of
     // the burst. Measured from the heap before the collection, the end of
     // the burst is still worth a collection however big the lull's was
-    // (at 10,000 joins, one near the end left it short of double).
+    // (late in 10,000 joins, a lull's can leave the end's heap short of
+    // double its own).
     if (this.#baseBeforeCollection !== null && !quiet) {
       this.#heapAfterCollection = this.#baseBeforeCollection;
     }
