@@ -393,25 +393,32 @@ for (const [what, fault, changes] of FAULTS) {
   }
 }
 
+/** Runs `deno task bench --quick` with `args` and returns its figures. */
+async function quickBench(args: string[]): Promise<BenchResults> {
+  await using runner = new Spawned(Deno.execPath(), [
+    "run",
+    `--allow-net=${LOOPBACK}`,
+    "--allow-run",
+    "--allow-read",
+    "--allow-write=BENCHMARKS.md,bench/results",
+    "bench/run.ts",
+    "--quick",
+    ...args,
+    "--json",
+  ]);
+  const status = await runner.finish(180_000);
+  assertEquals(status.code, 0, runner.stderr.text);
+  return JSON.parse(runner.stdout.lines.at(-1)!);
+}
+
 testNeeding(
   firstMissing(needGcc, needProgram("node", "nodejs")),
   "bench --quick against the Node baseline loses nothing",
   async () => {
-    await using runner = new Spawned(Deno.execPath(), [
-      "run",
-      `--allow-net=${LOOPBACK}`,
-      "--allow-run",
-      "--allow-read",
-      "--allow-write=BENCHMARKS.md,bench/results",
-      "bench/run.ts",
-      "--quick",
+    const results = await quickBench([
       "--targets",
       "node",
-      "--json",
     ]);
-    const status = await runner.finish(180_000);
-    assertEquals(status.code, 0, runner.stderr.text);
-    const results: BenchResults = JSON.parse(runner.stdout.lines.at(-1)!);
     assertEquals(results.targets, ["node"]);
     assertAllWell(results);
   },
@@ -421,24 +428,13 @@ testNeeding(
   needGcc,
   "bench --quick: chatlab over WebSocket and TCP in one room, and with --db, loses nothing",
   async () => {
-    await using runner = new Spawned(Deno.execPath(), [
-      "run",
-      `--allow-net=${LOOPBACK}`,
-      "--allow-run",
-      "--allow-read",
-      "--allow-write=BENCHMARKS.md,bench/results",
-      "bench/run.ts",
-      "--quick",
+    const results = await quickBench([
       "--targets",
       // node-ws is skipped (and not listed) where npm cannot install `ws`.
       "chatlab,chatlab-db,node-ws",
       "--scenarios",
       "ws-20:4,ws-light,flood-20:4",
-      "--json",
     ]);
-    const status = await runner.finish(180_000);
-    assertEquals(status.code, 0, runner.stderr.text);
-    const results: BenchResults = JSON.parse(runner.stdout.lines.at(-1)!);
     assertOk(results.targets.includes("chatlab"), "chatlab ran");
     assertOk(results.targets.includes("chatlab-db"), "chatlab --db ran");
     assertAllWell(results);
@@ -553,23 +549,12 @@ testNeeding(
   firstMissing(needGcc, needProgram("node", "nodejs")),
   "bench --quick: the bare Deno and Node servers hold idle clients, measured",
   async () => {
-    await using runner = new Spawned(Deno.execPath(), [
-      "run",
-      `--allow-net=${LOOPBACK}`,
-      "--allow-run",
-      "--allow-read",
-      "--allow-write=BENCHMARKS.md,bench/results",
-      "bench/run.ts",
-      "--quick",
+    const results = await quickBench([
       "--targets",
       "deno-floor,node-floor",
       "--scenarios",
       "idle-50",
-      "--json",
     ]);
-    const status = await runner.finish(180_000);
-    assertEquals(status.code, 0, runner.stderr.text);
-    const results: BenchResults = JSON.parse(runner.stdout.lines.at(-1)!);
     assertEquals(results.targets, ["deno-floor", "node-floor"]);
     assertAllWell(results);
     for (const name of results.targets) {
